@@ -1,0 +1,65 @@
+# One command to a running demo (`make run`), one to a green suite (`make test`).
+# Odoo 17.0 itself comes from ODOO_HOME; nothing here downloads it.
+ODOO_HOME ?= /opt/odoo17
+VENV      ?= $(CURDIR)/.venv
+BUILD     ?= $(CURDIR)/.build
+DEMO_DB   ?= helpdesk_demo
+TEST_DB   ?= helpdesk_ce_test
+TEST_PORT ?= 8169
+PYTEST_ARGS ?=
+export ODOO_HOME VENV BUILD
+
+HARNESS = $(CURDIR)/tools/harness.sh
+ODOO    = PYTHONPATH=$(ODOO_HOME) $(VENV)/bin/python $(ODOO_HOME)/odoo-bin
+
+.PHONY: run test test-core prepare populate bench pot clean
+
+prepare:
+	@$(HARNESS) prepare
+
+run: prepare
+	@conf=$$($(HARNESS) config run $(DEMO_DB) 8069); \
+	if psql -d postgres -tAc "select 1 from pg_database where datname='$(DEMO_DB)'" | grep -q 1; then \
+		$(ODOO) -c $$conf -u helpdesk_ce --stop-after-init; \
+	else \
+		$(ODOO) -c $$conf -i helpdesk_ce --stop-after-init; \
+	fi && \
+	echo "helpdesk_ce: serving http://localhost:8069 (database $(DEMO_DB), login admin / admin)" && \
+	exec $(ODOO) -c $$conf
+
+test: prepare
+	@conf=$$($(HARNESS) config test $(TEST_DB) $(TEST_PORT)); \
+	dropdb --if-exists $(TEST_DB) && \
+	echo "helpdesk_ce: installing the addon in a fresh database $(TEST_DB) (no demo data)" && \
+	$(ODOO) -c $$conf -i helpdesk_ce --without-demo=all --stop-after-init --log-level=warn \
+		> $(BUILD)/install.log 2>&1 || { cat $(BUILD)/install.log; exit 1; }; \
+	if grep -E " (ERROR|CRITICAL) " $(BUILD)/install.log; then echo "helpdesk_ce: the install logged errors"; exit 1; fi; \
+	PYTHONPATH=$(ODOO_HOME):$(CURDIR)/tools $(VENV)/bin/pytest -p pytest_odoo_server \
+		--rootdir=$(BUILD)/addons/helpdesk_ce -p no:cacheprovider \
+		--odoo-config=$$conf --odoo-database=$(TEST_DB) --odoo-log-level=warn $(PYTEST_ARGS) \
+		$(BUILD)/addons/helpdesk_ce/tests
+
+# Odoo's own crm and portal tests with the addon installed (not part of CI: they take long).
+test-core: prepare
+	@conf=$$($(HARNESS) config core helpdesk_ce_core $$(( $(TEST_PORT) + 10 ))); \
+	dropdb --if-exists helpdesk_ce_core && \
+	$(ODOO) -c $$conf -i helpdesk_ce,crm,portal --without-demo=all --stop-after-init && \
+	$(ODOO) -c $$conf -u crm,portal --test-enable --test-tags /crm,/portal --stop-after-init
+
+# A large database for benchmarks: odoo-bin populate, as Odoo's own addons do it.
+populate: prepare
+	@conf=$$($(HARNESS) config bench helpdesk_ce_bench 8079); \
+	dropdb --if-exists helpdesk_ce_bench && \
+	$(ODOO) -c $$conf -i helpdesk_ce --without-demo=all --stop-after-init && \
+	$(ODOO) populate -c $$conf --models helpdesk.ticket --size $${SIZE:-medium}
+
+bench: prepare
+	@conf=$$($(HARNESS) config bench helpdesk_ce_bench 8079); \
+	PYTHONPATH=$(ODOO_HOME) $(VENV)/bin/python benchmarks/run.py -c $$conf
+
+pot: prepare
+	@conf=$$($(HARNESS) config test $(TEST_DB) $(TEST_PORT)); \
+	$(ODOO) -c $$conf -d $(TEST_DB) --i18n-export=$(CURDIR)/i18n/helpdesk_ce.pot --modules=helpdesk_ce --stop-after-init
+
+clean:
+	rm -rf $(BUILD)

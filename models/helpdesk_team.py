@@ -1,0 +1,198 @@
+from ast import literal_eval
+
+from odoo import _, api, fields, models
+from odoo.osv import expression
+
+PRIVACY_VISIBILITY = [
+    ('invited_internal', 'Invited internal users (private)'),
+    ('internal', 'All internal users (company)'),
+    ('portal', 'Invited portal users and all internal users (public)'),
+]
+
+# Dashboard counters: name of the count field -> domain on tickets of the team
+TICKET_COUNTERS = {
+    'open': [('is_closed', '=', False)],
+    'unassigned': [('is_closed', '=', False), ('user_id', '=', False)],
+    'urgent': [('is_closed', '=', False), ('priority', '=', '3')],
+}
+
+
+class HelpdeskTeam(models.Model):
+    _name = 'helpdesk.team'
+    _description = 'Helpdesk Team'
+    _inherit = ['mail.thread', 'mail.alias.mixin', 'rating.parent.mixin']
+    _order = 'sequence, name'
+    _rating_satisfaction_days = 30
+
+    def _default_stage_ids(self):
+        """New teams start with the stages of the default workflow that still exist."""
+        xmlids = ['stage_new', 'stage_in_progress', 'stage_waiting', 'stage_solved', 'stage_cancelled']
+        stages = self.env['helpdesk.stage']
+        for xmlid in xmlids:
+            stages |= self.env.ref('helpdesk_ce.%s' % xmlid, raise_if_not_found=False) or stages.browse()
+        return stages
+
+    name = fields.Char(required=True, translate=True)
+    description = fields.Html(translate=True, help="Shown to customers on the public ticket form.")
+    active = fields.Boolean(default=True)
+    sequence = fields.Integer(default=10)
+    color = fields.Integer('Color Index')
+    company_id = fields.Many2one(
+        'res.company', required=True, index=True, default=lambda self: self.env.company)
+    privacy_visibility = fields.Selection(
+        PRIVACY_VISIBILITY, string='Visibility', required=True, default='portal', tracking=True,
+        help="Who may see the team's tickets.\n"
+             "- Private: only members and followers of the team or of the ticket.\n"
+             "- Company: every helpdesk user of the company.\n"
+             "- Public: every helpdesk user, and portal customers following their tickets.")
+    member_ids = fields.Many2many(
+        'res.users', 'helpdesk_team_member_rel', 'team_id', 'user_id', string='Team Members',
+        domain=lambda self: [('groups_id', 'in', self.env.ref('helpdesk_ce.group_helpdesk_user').id),
+                             ('share', '=', False)],
+        help="Agents who handle the team's tickets. In private teams they follow the team, so they see its tickets.")
+    stage_ids = fields.Many2many(
+        'helpdesk.stage', relation='helpdesk_team_stage_rel', column1='team_id', column2='stage_id',
+        string='Stages', default=_default_stage_ids)
+    resource_calendar_id = fields.Many2one(
+        'resource.calendar', 'Working Hours', default=lambda self: self.env.company.resource_calendar_id,
+        domain="['|', ('company_id', '=', False), ('company_id', '=', company_id)]",
+        help="Working hours used to compute SLA deadlines and reporting durations.")
+
+    # assignment
+    auto_assignment = fields.Boolean('Automatic Assignment')
+    assign_method = fields.Selection([
+        ('randomly', 'Each user is assigned an equal number of tickets'),
+        ('balanced', 'Each user has an equal number of open tickets'),
+    ], string='Assignment Method', default='randomly', required=True)
+
+    # channels and features
+    use_website_helpdesk_form = fields.Boolean('Website Form')
+    use_rating = fields.Boolean('Customer Ratings')
+    rating_publish = fields.Boolean('Publish Ratings', help="Show the team's ratings on a public page.")
+    use_sla = fields.Boolean('SLA Policies', default=True)
+    allow_portal_ticket_closing = fields.Boolean('Closure by Customers')
+    auto_close_ticket = fields.Boolean('Automatic Closing')
+    auto_close_day = fields.Integer('Inactive Period (days)', default=7)
+    to_stage_id = fields.Many2one(
+        'helpdesk.stage', 'Move to Stage', domain="[('id', 'in', stage_ids), ('fold', '=', True)]")
+    from_stage_ids = fields.Many2many(
+        'helpdesk.stage', 'helpdesk_team_auto_close_stage_rel', 'team_id', 'stage_id',
+        string='In Stages', domain="[('id', 'in', stage_ids), ('fold', '=', False)]")
+
+    follow_all_partner_ids = fields.Many2many(
+        'res.partner', string="Follow All Team's Tickets",
+        compute='_compute_follow_all_partner_ids', inverse='_inverse_follow_all_partner_ids',
+        help="The team's followers: they follow every ticket created in or moved into the team.")
+
+    ticket_ids = fields.One2many('helpdesk.ticket', 'team_id', string='Tickets')
+    open_ticket_count = fields.Integer(compute='_compute_ticket_counts')
+    unassigned_ticket_count = fields.Integer(compute='_compute_ticket_counts')
+    urgent_ticket_count = fields.Integer(compute='_compute_ticket_counts')
+    my_ticket_count = fields.Integer(compute='_compute_ticket_counts')
+
+    @api.depends('message_partner_ids')
+    def _compute_follow_all_partner_ids(self):
+        for team in self:
+            team.follow_all_partner_ids = team.message_partner_ids
+
+    def _inverse_follow_all_partner_ids(self):
+        for team in self:
+            old = team.message_partner_ids
+            new = team.follow_all_partner_ids
+            if old - new:
+                team.message_unsubscribe(partner_ids=(old - new).ids)
+            if new - old:
+                team.message_subscribe(partner_ids=(new - old).ids)
+
+    def _compute_ticket_counts(self):
+        """One grouped query per counter, whatever the number of teams on the dashboard."""
+        Ticket = self.env['helpdesk.ticket']
+        counters = dict(TICKET_COUNTERS, my=[('is_closed', '=', False), ('user_id', '=', self.env.uid)])
+        for key, domain in counters.items():
+            counts = dict(Ticket._read_group(
+                expression.AND([domain, [('team_id', 'in', self.ids)]]), ['team_id'], ['__count']))
+            for team in self:
+                team['%s_ticket_count' % key] = counts.get(team, 0)
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        teams = super().create(vals_list)
+        teams._subscribe_members()
+        return teams
+
+    def write(self, vals):
+        if 'privacy_visibility' in vals:
+            self._change_privacy_visibility(vals['privacy_visibility'])
+        removed = {team: team.member_ids for team in self} if 'member_ids' in vals else {}
+        res = super().write(vals)
+        if 'member_ids' in vals:
+            for team, old_members in removed.items():
+                gone = old_members - team.member_ids
+                if gone:
+                    team.message_unsubscribe(partner_ids=gone.partner_id.ids)
+            self._subscribe_members()
+        return res
+
+    def _subscribe_members(self):
+        """Members follow their team: that is how a private team lets them see its tickets."""
+        for team in self:
+            if team.member_ids:
+                team.message_subscribe(partner_ids=team.member_ids.partner_id.ids)
+
+    def _change_privacy_visibility(self, new_visibility):
+        """Leaving 'public' takes portal users off the team and off all its tickets."""
+        leaving_public = self.filtered(
+            lambda t: t.privacy_visibility == 'portal' and new_visibility != 'portal')
+        if not leaving_public:
+            return
+        for team in leaving_public:
+            portal_partners = team.message_partner_ids.filtered(
+                lambda p: p.user_ids and all(u.share for u in p.user_ids))
+            if portal_partners:
+                team.message_unsubscribe(partner_ids=portal_partners.ids)
+        Followers = self.env['mail.followers'].sudo()
+        followers = Followers.search([
+            ('res_model', '=', 'helpdesk.ticket'),
+            ('res_id', 'in', self.env['helpdesk.ticket'].with_context(active_test=False).search(
+                [('team_id', 'in', leaving_public.ids)]).ids),
+            ('partner_id.user_ids.share', '=', True),
+        ])
+        # a partner with a portal user is a portal follower; internal users are never share
+        followers.filtered(lambda f: all(u.share for u in f.partner_id.user_ids)).unlink()
+
+    # ------------------------------------------------------------
+    # Mail alias
+    # ------------------------------------------------------------
+
+    def _alias_get_creation_values(self):
+        values = super()._alias_get_creation_values()
+        values['alias_model_id'] = self.env['ir.model']._get('helpdesk.ticket').id
+        if self.id:
+            values['alias_defaults'] = defaults = literal_eval(self.alias_defaults or "{}")
+            defaults['team_id'] = self.id
+        return values
+
+    # ------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------
+
+    def action_view_tickets(self):
+        """Open the team's tickets, narrowed by the dashboard counter that was clicked."""
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id('helpdesk_ce.helpdesk_ticket_action_team')
+        counter = self.env.context.get('ticket_counter')
+        domain = [('team_id', '=', self.id)]
+        if counter == 'my':
+            domain += [('is_closed', '=', False), ('user_id', '=', self.env.uid)]
+        elif counter in TICKET_COUNTERS:
+            domain += TICKET_COUNTERS[counter]
+        action.update({
+            'display_name': self.name,
+            'domain': domain,
+            'context': {'default_team_id': self.id},
+        })
+        return action

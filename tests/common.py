@@ -1,0 +1,41 @@
+from odoo.tests.common import TransactionCase, new_test_user
+
+
+class HelpdeskCommon(TransactionCase):
+    """Users of every kind, one team per visibility level, and a helper to make tickets."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False, mail_create_nolog=True))
+        cls.company = cls.env.company
+        cls.company_2 = cls.env['res.company'].create({'name': 'Other Company'})
+        cls.manager = new_test_user(
+            cls.env, 'hd_manager', groups='helpdesk_ce.group_helpdesk_manager', name='Helpdesk Manager',
+            email='manager@example.com')
+        cls.agent = new_test_user(
+            cls.env, 'hd_agent', groups='helpdesk_ce.group_helpdesk_user', name='Agent Smith',
+            email='agent@example.com')
+        cls.agent_2 = new_test_user(
+            cls.env, 'hd_agent2', groups='helpdesk_ce.group_helpdesk_user', name='Agent Jones',
+            email='agent2@example.com')
+        cls.agent_other_company = new_test_user(
+            cls.env, 'hd_agent_oc', groups='helpdesk_ce.group_helpdesk_user', name='Agent Far',
+            company_id=cls.company_2.id, company_ids=[cls.company_2.id], email='far@example.com')
+        cls.internal = new_test_user(cls.env, 'hd_internal', groups='base.group_user', name='Internal Ivy')
+        cls.portal = new_test_user(cls.env, 'hd_portal', groups='base.group_portal', name='Portal Paula',
+                                   email='paula@example.com')
+        cls.portal_2 = new_test_user(cls.env, 'hd_portal2', groups='base.group_portal', name='Portal Pete',
+                                     email='pete@example.com')
+        cls.stage_new = cls.env.ref('helpdesk_ce.stage_new')
+        cls.stage_progress = cls.env.ref('helpdesk_ce.stage_in_progress')
+        cls.stage_solved = cls.env.ref('helpdesk_ce.stage_solved')
+        cls.stage_cancelled = cls.env.ref('helpdesk_ce.stage_cancelled')
+        Team = cls.env['helpdesk.team'].with_context(mail_create_nosubscribe=True)
+        cls.team_private = Team.create({'name': 'Private Team', 'privacy_visibility': 'invited_internal'})
+        cls.team_company = Team.create({'name': 'Company Team', 'privacy_visibility': 'internal'})
+        cls.team_public = Team.create({'name': 'Public Team', 'privacy_visibility': 'portal'})
+
+    @classmethod
+    def _create_ticket(cls, team, **values):
+        return cls.env['helpdesk.ticket'].create(dict({'name': 'Printer on fire', 'team_id': team.id}, **values))

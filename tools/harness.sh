@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Shared steps of `make run` and `make test`: find Odoo, start PostgreSQL, prepare the venv,
+# link this repository as the `helpdesk_ce` addon and write an Odoo configuration file.
+# Usage: tools/harness.sh {check|prepare|config NAME PORT}
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ODOO_HOME=${ODOO_HOME:-/opt/odoo17}
+VENV=${VENV:-$ROOT/.venv}
+BUILD=${BUILD:-$ROOT/.build}
+
+check_odoo() {
+    local release="$ODOO_HOME/odoo/release.py"
+    if [ ! -f "$release" ] || [ ! -f "$ODOO_HOME/odoo-bin" ]; then
+        echo "helpdesk_ce: no Odoo source tree at ODOO_HOME=$ODOO_HOME." >&2
+        echo "  Put an Odoo 17.0 Community tree there (odoo-bin and odoo/ at its top), or set ODOO_HOME." >&2
+        exit 2
+    fi
+    if ! grep -qE "^version_info = \(17, 0" "$release"; then
+        echo "helpdesk_ce: $ODOO_HOME holds an Odoo that is not 17.0 ($(grep -m1 '^version_info' "$release"))." >&2
+        exit 2
+    fi
+}
+
+ensure_postgres() {
+    if ! pg_isready -q 2>/dev/null; then
+        echo "helpdesk_ce: starting PostgreSQL"
+        local version
+        version=$(ls /etc/postgresql | sort -V | tail -n 1)
+        pg_ctlcluster --skip-systemctl-redirect "$version" main start
+        for _ in $(seq 1 30); do pg_isready -q && break; sleep 1; done
+    fi
+    local me
+    me=$(id -un)
+    if ! psql -d postgres -tAc 'select 1' >/dev/null 2>&1; then
+        echo "helpdesk_ce: creating the PostgreSQL role $me"
+        runuser -u postgres -- createuser --superuser "$me" 2>/dev/null \
+            || su postgres -c "createuser --superuser $me"
+    fi
+}
+
+ensure_venv() {
+    local stamp="$VENV/.requirements.sha"
+    local want
+    want=$(sha1sum "$ROOT/requirements.txt" | cut -d' ' -f1)
+    if [ ! -x "$VENV/bin/python" ]; then
+        echo "helpdesk_ce: creating the virtualenv $VENV"
+        python3 -m venv "$VENV"
+    fi
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        "$VENV/bin/pip" install -q --upgrade "pip<25" wheel
+        "$VENV/bin/pip" install -q -r "$ROOT/requirements.txt"
+        echo "$want" > "$stamp"
+    fi
+}
+
+link_addon() {
+    mkdir -p "$BUILD/addons" "$BUILD/data"
+    ln -sfn "$ROOT" "$BUILD/addons/helpdesk_ce"
+}
+
+addons_path() {
+    local path="$ODOO_HOME/odoo/addons"
+    # a git checkout of Odoo keeps most addons in addons/, the nightly layout only in odoo/addons
+    [ -d "$ODOO_HOME/addons" ] && path="$path,$ODOO_HOME/addons"
+    echo "$path,$BUILD/addons"
+}
+
+write_config() {  # write_config NAME DBNAME HTTP_PORT
+    local conf="$BUILD/$1.conf"
+    cat > "$conf" <<CONF
+[options]
+addons_path = $(addons_path)
+data_dir = $BUILD/data
+db_name = $2
+dbfilter = ^$2\$
+http_port = $3
+gevent_port = $(( $3 + 3 ))
+list_db = False
+max_cron_threads = 1
+without_demo = False
+CONF
+    echo "$conf"
+}
+
+case "${1:-}" in
+    check) check_odoo ;;
+    prepare) check_odoo; ensure_postgres; ensure_venv; link_addon ;;
+    config) write_config "$2" "$3" "$4" ;;
+    *) echo "usage: $0 {check|prepare|config NAME DBNAME PORT}" >&2; exit 64 ;;
+esac
