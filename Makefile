@@ -35,7 +35,7 @@ test: prepare
 		> $(BUILD)/install.log 2>&1 || { cat $(BUILD)/install.log; exit 1; }; \
 	if grep -E " (ERROR|CRITICAL) " $(BUILD)/install.log; then echo "helpdesk_ce: the install logged errors"; exit 1; fi; \
 	PYTHONPATH=$(ODOO_HOME):$(CURDIR)/tools $(VENV)/bin/pytest -p pytest_odoo_server \
-		--rootdir=$(BUILD)/addons/helpdesk_ce -p no:cacheprovider \
+		--rootdir=$(BUILD)/addons/helpdesk_ce -p no:cacheprovider -W ignore::DeprecationWarning \
 		--odoo-config=$$conf --odoo-database=$(TEST_DB) --odoo-log-level=warn $(PYTEST_ARGS) \
 		$(BUILD)/addons/helpdesk_ce/tests
 

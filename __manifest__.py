@@ -16,6 +16,7 @@ automatic assignment, customer portal, public ticket form, ratings, merge and co
         'security/helpdesk_security.xml',
         'security/ir.model.access.csv',
         'data/helpdesk_data.xml',
+        'data/mail_template_data.xml',
         'views/helpdesk_stage_views.xml',
         'views/helpdesk_tag_views.xml',
         'views/helpdesk_ticket_category_views.xml',
@@ -27,9 +28,6 @@ automatic assignment, customer portal, public ticket form, ratings, merge and co
         'demo/helpdesk_demo.xml',
     ],
     'assets': {
-        'web.assets_backend': [
-            'helpdesk_ce/static/src/**/*',
-        ],
         'web.assets_tests': [
             'helpdesk_ce/static/tests/tours/**/*',
         ],
