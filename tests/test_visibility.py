@@ -1,0 +1,186 @@
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import HelpdeskCommon
+
+# Who may read a ticket, per team visibility level: (private, company, public)
+READ_MATRIX = {
+    'manager': (True, True, True),
+    'agent_ticket_follower': (True, True, True),
+    'agent_team_follower': (True, True, True),
+    'agent_stranger': (False, True, True),
+    'agent_other_company': (False, False, False),
+    'portal_follower': (False, False, True),
+    'portal_stranger': (False, False, False),
+}
+LEVELS = ('private', 'company', 'public')
+
+
+@tagged('post_install', '-at_install')
+class TestVisibility(HelpdeskCommon):
+    """The three visibility levels, checked as every kind of user, each from the allowed and the denied side."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.actors = {
+            'manager': cls.manager,
+            'agent_ticket_follower': cls.agent,
+            'agent_team_follower': cls.agent_2,
+            'agent_stranger': cls._make_agent('hd_stranger', 'Agent Stranger'),
+            'agent_other_company': cls.agent_other_company,
+            'portal_follower': cls.portal,
+            'portal_stranger': cls.portal_2,
+        }
+        cls.tickets = {}
+        for level, team in zip(LEVELS, (cls.team_private, cls.team_company, cls.team_public)):
+            ticket = cls._create_ticket(team, name='Visibility %s ticket' % level)
+            ticket.message_subscribe(partner_ids=(cls.agent | cls.portal | cls.agent_other_company).partner_id.ids)
+            # following the team after the ticket exists: only the team rule can grant access
+            team.message_subscribe(partner_ids=(cls.agent_2 | cls.agent_other_company).partner_id.ids)
+            cls.tickets[level] = ticket
+        (cls.team_private | cls.team_company | cls.team_public).flush_recordset()
+
+    @classmethod
+    def _make_agent(cls, login, name):
+        from odoo.tests.common import new_test_user
+        return new_test_user(cls.env, login, groups='helpdesk_ce.group_helpdesk_user', name=name)
+
+    def _cases(self):
+        for actor, allowed_levels in READ_MATRIX.items():
+            for level, allowed in zip(LEVELS, allowed_levels):
+                yield actor, self.actors[actor], level, self.tickets[level], allowed
+
+    def test_search(self):
+        for actor, user, level, ticket, allowed in self._cases():
+            with self.subTest(actor=actor, level=level):
+                found = self.env['helpdesk.ticket'].with_user(user).search([('id', '=', ticket.id)])
+                self.assertEqual(bool(found), allowed)
+
+    @mute_logger('odoo.addons.base.models.ir_rule', 'odoo.models')
+    def test_read(self):
+        for actor, user, level, ticket, allowed in self._cases():
+            with self.subTest(actor=actor, level=level):
+                record = ticket.with_user(user)
+                record.invalidate_recordset()
+                if allowed:
+                    self.assertEqual(record.read(['name'])[0]['name'], ticket.name)
+                else:
+                    with self.assertRaises(AccessError):
+                        record.read(['name'])
+
+    @mute_logger('odoo.addons.base.models.ir_rule', 'odoo.models')
+    def test_write(self):
+        for actor, user, level, ticket, allowed in self._cases():
+            # portal users never write through the ORM, even their own tickets
+            can_write = allowed and not user.share
+            with self.subTest(actor=actor, level=level):
+                record = ticket.with_user(user)
+                if can_write:
+                    record.write({'priority': '2'})
+                    self.assertEqual(ticket.priority, '2')
+                else:
+                    with self.assertRaises(AccessError):
+                        record.write({'priority': '2'})
+                        record.flush_recordset()
+
+    def test_read_group(self):
+        for actor, user, level, ticket, allowed in self._cases():
+            with self.subTest(actor=actor, level=level):
+                groups = self.env['helpdesk.ticket'].with_user(user)._read_group(
+                    [('id', '=', ticket.id)], ['team_id'], ['__count'])
+                self.assertEqual(sum(count for _team, count in groups), 1 if allowed else 0)
+
+    def test_name_search(self):
+        for actor, user, level, ticket, allowed in self._cases():
+            with self.subTest(actor=actor, level=level):
+                result = self.env['helpdesk.ticket'].with_user(user).name_search(ticket.name)
+                self.assertEqual(ticket.id in [rid for rid, _name in result], allowed)
+
+    @mute_logger('odoo.addons.base.models.ir_model', 'odoo.models')
+    def test_internal_user_outside_helpdesk_groups(self):
+        Ticket = self.env['helpdesk.ticket'].with_user(self.internal)
+        for level, ticket in self.tickets.items():
+            with self.subTest(level=level):
+                with self.assertRaises(AccessError):
+                    Ticket.search([('id', '=', ticket.id)])
+                with self.assertRaises(AccessError):
+                    ticket.with_user(self.internal).read(['name'])
+                with self.assertRaises(AccessError):
+                    Ticket._read_group([], ['team_id'], ['__count'])
+                with self.assertRaises(AccessError):
+                    Ticket.name_search(ticket.name)
+                with self.assertRaises(AccessError):
+                    ticket.with_user(self.internal).write({'priority': '1'})
+
+    @mute_logger('odoo.addons.base.models.ir_model', 'odoo.models')
+    def test_agents_cannot_delete_managers_can(self):
+        ticket = self.tickets['company']
+        with self.assertRaises(AccessError):
+            ticket.with_user(self.agent).unlink()
+        ticket.with_user(self.manager).unlink()
+        self.assertFalse(ticket.exists())
+
+    @mute_logger('odoo.addons.base.models.ir_model', 'odoo.models')
+    def test_portal_cannot_create(self):
+        with self.assertRaises(AccessError):
+            self.env['helpdesk.ticket'].with_user(self.portal).create(
+                {'name': 'Sneaky', 'team_id': self.team_public.id})
+
+    def test_private_team_members_follow_the_team(self):
+        member = self._make_agent('hd_member', 'Member Mo')
+        ticket = self.tickets['private']
+        self.assertFalse(self.env['helpdesk.ticket'].with_user(member).search([('id', '=', ticket.id)]))
+        self.team_private.member_ids = [(4, member.id)]
+        self.assertIn(member.partner_id, self.team_private.message_partner_ids)
+        self.assertTrue(self.env['helpdesk.ticket'].with_user(member).search([('id', '=', ticket.id)]))
+        # leaving the team takes the access away again
+        self.team_private.member_ids = [(3, member.id)]
+        self.assertNotIn(member.partner_id, self.team_private.message_partner_ids)
+        self.assertFalse(self.env['helpdesk.ticket'].with_user(member).search([('id', '=', ticket.id)]))
+
+    @mute_logger('odoo.addons.base.models.ir_rule')
+    def test_portal_never_sees_non_public_team_even_following_it(self):
+        self.team_company.message_subscribe(partner_ids=self.portal.partner_id.ids)
+        self.assertFalse(self.env['helpdesk.team'].with_user(self.portal).search([('id', '=', self.team_company.id)]))
+        self.assertFalse(self.env['helpdesk.ticket'].with_user(self.portal).search(
+            [('team_id', '=', self.team_company.id)]))
+        self.assertTrue(self.env['helpdesk.team'].with_user(self.portal).search([('id', '=', self.team_public.id)]))
+
+    def test_private_team_hidden_from_strangers(self):
+        Team = self.env['helpdesk.team']
+        self.assertFalse(Team.with_user(self.actors['agent_stranger']).search([('id', '=', self.team_private.id)]))
+        self.assertTrue(Team.with_user(self.agent_2).search([('id', '=', self.team_private.id)]))
+        self.assertTrue(Team.with_user(self.manager).search([('id', '=', self.team_private.id)]))
+
+
+@tagged('post_install', '-at_install')
+class TestVisibilityChange(HelpdeskCommon):
+
+    def test_leaving_public_unsubscribes_portal_users(self):
+        ticket = self._create_ticket(self.team_public, partner_id=self.portal.partner_id.id)
+        other = self._create_ticket(self.team_public)
+        other.message_subscribe(partner_ids=self.portal_2.partner_id.ids)
+        archived = self._create_ticket(self.team_public, active=False)
+        archived.message_subscribe(partner_ids=self.portal_2.partner_id.ids)
+        customer = self.env['res.partner'].create({'name': 'No Login Customer', 'email': 'nologin@example.com'})
+        ticket.message_subscribe(partner_ids=(self.agent | self.agent_2).partner_id.ids + customer.ids)
+        self.team_public.message_subscribe(partner_ids=(self.portal_2 | self.agent).partner_id.ids)
+        self.assertIn(self.portal.partner_id, ticket.message_partner_ids)
+
+        self.team_public.privacy_visibility = 'internal'
+
+        portal_partners = (self.portal | self.portal_2).partner_id
+        self.assertFalse(portal_partners & self.team_public.message_partner_ids)
+        for record in ticket | other | archived:
+            self.assertFalse(portal_partners & record.message_partner_ids)
+        # internal users and customers without a login stay
+        self.assertIn(self.agent.partner_id, self.team_public.message_partner_ids)
+        self.assertTrue((self.agent | self.agent_2).partner_id <= ticket.message_partner_ids)
+        self.assertIn(customer, ticket.message_partner_ids)
+
+    def test_other_changes_keep_portal_followers(self):
+        ticket = self._create_ticket(self.team_company, partner_id=self.portal.partner_id.id)
+        self.team_company.privacy_visibility = 'invited_internal'
+        self.assertIn(self.portal.partner_id, ticket.message_partner_ids)
