@@ -1,7 +1,7 @@
-from odoo.tests.common import TransactionCase, new_test_user
+from odoo.tests.common import HttpCase, TransactionCase, new_test_user
 
 
-class HelpdeskCommon(TransactionCase):
+class HelpdeskDataMixin:
     """Users of every kind, one team per visibility level, and a helper to make tickets."""
 
     @classmethod
@@ -39,3 +39,11 @@ class HelpdeskCommon(TransactionCase):
     @classmethod
     def _create_ticket(cls, team, **values):
         return cls.env['helpdesk.ticket'].create(dict({'name': 'Printer on fire', 'team_id': team.id}, **values))
+
+
+class HelpdeskCommon(HelpdeskDataMixin, TransactionCase):
+    pass
+
+
+class HelpdeskHttpCommon(HelpdeskDataMixin, HttpCase):
+    pass

@@ -1,0 +1,57 @@
+/** @odoo-module **/
+
+import { registry } from "@web/core/registry";
+
+// A manager creates a public team from Configuration > Helpdesk Teams.
+registry.category("web_tour.tours").add("helpdesk_ce_team_create_tour", {
+    test: true,
+    url: "/web",
+    steps: () => [
+        {
+            content: "Open the apps menu",
+            trigger: ".o_navbar_apps_menu button",
+        },
+        {
+            content: "Open the Helpdesk app",
+            trigger: '.o_app[data-menu-xmlid="helpdesk_ce.menu_helpdesk_root"]',
+        },
+        {
+            content: "Open Configuration",
+            trigger: 'button[data-menu-xmlid="helpdesk_ce.menu_helpdesk_config"]',
+        },
+        {
+            content: "Open Helpdesk Teams",
+            trigger: 'a[data-menu-xmlid="helpdesk_ce.menu_helpdesk_team"]',
+        },
+        {
+            content: "Create a team",
+            trigger: ".o_list_button_add",
+        },
+        {
+            content: "Name it",
+            trigger: 'div[name="name"] input',
+            run: "text VIP Support",
+        },
+        {
+            content: "First make it a company team",
+            trigger: 'div[name="privacy_visibility"] label:contains("All internal users (company)")',
+        },
+        {
+            content: "Then public",
+            trigger: 'div[name="privacy_visibility"] label:contains("Invited portal users and all internal users (public)")',
+        },
+        {
+            content: "Open the public form",
+            trigger: 'div[name="use_website_helpdesk_form"] input',
+        },
+        {
+            content: "Save",
+            trigger: ".o_form_button_save",
+        },
+        {
+            content: "Saved",
+            trigger: ".o_form_saved",
+            run() {},
+        },
+    ],
+});
