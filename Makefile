@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 export ODOO_HOME VENV BUILD
 
 HARNESS = $(CURDIR)/tools/harness.sh
-ODOO    = PYTHONPATH=$(ODOO_HOME) $(VENV)/bin/python $(ODOO_HOME)/odoo-bin
+ODOO    = env PYTHONPATH=$(ODOO_HOME) $(VENV)/bin/python $(ODOO_HOME)/odoo-bin
 
 .PHONY: run test test-core prepare populate bench pot clean
 
