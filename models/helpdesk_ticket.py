@@ -131,9 +131,9 @@ class HelpdeskTicket(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            if not vals.get('ticket_ref') or vals['ticket_ref'] == _('New'):
-                vals['ticket_ref'] = self.env['ir.sequence'].sudo().next_by_code('helpdesk.ticket') or _('New')
+        without_ref = [vals for vals in vals_list if not vals.get('ticket_ref') or vals['ticket_ref'] == _('New')]
+        for vals, ref in zip(without_ref, self._next_ticket_refs(len(without_ref))):
+            vals['ticket_ref'] = ref
         tickets = super().create(vals_list)
         tickets._subscribe_team_and_customer()
         return tickets
@@ -144,11 +144,27 @@ class HelpdeskTicket(models.Model):
             self._subscribe_team_and_customer(customer='partner_id' in vals, team='team_id' in vals)
         return res
 
+    @api.model
+    def _next_ticket_refs(self, count):
+        """References for a batch in one query where the sequence allows it (standard, no date ranges)."""
+        if not count:
+            return []
+        sequence = self.env['ir.sequence'].sudo().search(
+            [('code', '=', 'helpdesk.ticket'), ('company_id', 'in', [self.env.company.id, False])],
+            order='company_id', limit=1)
+        if not sequence:
+            return [_('New')] * count
+        if sequence.implementation == 'standard' and not sequence.use_date_range:
+            self.env.cr.execute(
+                "SELECT nextval(%s) FROM generate_series(1, %s)", ['ir_sequence_%03d' % sequence.id, count])
+            return [sequence.get_next_char(number) for number, in self.env.cr.fetchall()]
+        return [sequence._next() for _i in range(count)]
+
     def _subscribe_team_and_customer(self, customer=True, team=True):
         """The customer follows their ticket; the team's followers follow all its tickets."""
         if customer:
-            for ticket in self.filtered('partner_id'):
-                ticket.message_subscribe(partner_ids=ticket.partner_id.ids)
+            for partner, tickets in self.filtered('partner_id').grouped('partner_id').items():
+                tickets.message_subscribe(partner_ids=partner.ids)
         if team:
             for team_rec, tickets in self.grouped('team_id').items():
                 if team_rec.message_partner_ids:

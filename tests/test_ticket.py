@@ -103,3 +103,23 @@ class TestTicket(HelpdeskCommon):
         ticket = self._create_ticket(self.team_public, name='Unique subject')
         self.assertEqual(self.env['helpdesk.ticket'].name_search(ticket.ticket_ref), [(ticket.id, ticket.display_name)])
         self.assertIn(ticket.ticket_ref, ticket.display_name)
+
+    def test_batch_create_query_count(self):
+        """A batch create costs no per-ticket query of ours: only mail's own follower check per record."""
+        customer = self.env['res.partner'].create({'name': 'Batch Customer', 'email': 'batch@example.com'})
+
+        def create(count):
+            self.env['helpdesk.ticket'].create([
+                {'name': 'Batch %s' % i, 'team_id': self.team_public.id, 'partner_id': customer.id}
+                for i in range(count)])
+            self.env.flush_all()
+
+        create(2)  # warm the caches
+        queries = []
+        for count in (5, 20):
+            self.env.invalidate_all()
+            start = self.cr.sql_log_count
+            create(count)
+            queries.append(self.cr.sql_log_count - start)
+        per_ticket = (queries[1] - queries[0]) / 15
+        self.assertLessEqual(per_ticket, 1, "ticket creation issues per-ticket queries: %s" % queries)
