@@ -1,4 +1,6 @@
-from odoo.tests.common import TransactionCase, new_test_user
+import re
+
+from odoo.tests.common import HttpCase, TransactionCase, new_test_user
 
 
 class HelpdeskCommon(TransactionCase):
@@ -39,3 +41,12 @@ class HelpdeskCommon(TransactionCase):
     @classmethod
     def _create_ticket(cls, team, **values):
         return cls.env['helpdesk.ticket'].create(dict({'name': 'Printer on fire', 'team_id': team.id}, **values))
+
+
+class HelpdeskHttpCommon(HelpdeskCommon, HttpCase):
+    """HelpdeskCommon for HTTP tests and tours."""
+
+    def _csrf_token(self):
+        """The CSRF token of the current session (logged in or not), as a page gives it to the browser."""
+        response = self.url_open('/web/login' if not self.session or not self.session.uid else '/my')
+        return re.search(r'csrf_token: "([^"]+)"', response.text).group(1)
