@@ -109,6 +109,10 @@ class HelpdeskCustomerPortal(CustomerPortal):
         tickets = Ticket.search(domain, order=order, limit=self._items_per_page, offset=pager['offset']) \
             if can_read else Ticket
         request.session['my_tickets_history'] = tickets.ids[:100]
+        # what the rows show, read once for the page (team and agent names through sudo: names only)
+        tickets.mapped('stage_id.name')
+        tickets.sudo().mapped('team_id.name')
+        tickets.sudo().mapped('user_id.name')
         if group_field:
             grouped_tickets = [Ticket.concat(*group) for __, group in groupbyelem(tickets, itemgetter(group_field))]
         else:

@@ -35,8 +35,9 @@ class HelpdeskTeamRatings(http.Controller):
         labels = dict(Rating._fields['rating_text']._description_selection(request.env))
         grades = [
             {'key': key, 'label': labels[key], 'count': counts.get(key, 0),
-             'percent': round(100.0 * counts.get(key, 0) / total) if total else 0}
-            for key in ('top', 'ok', 'ko')
+             'percent': round(100.0 * counts.get(key, 0) / total) if total else 0,
+             'image_url': '/rating/static/src/img/rating_%s.png' % value}
+            for key, value in (('top', 5), ('ok', 3), ('ko', 1))
         ]
         ratings = Rating.search(domain, order='write_date desc, id desc', limit=RATING_PAGE_LIMIT)
         return request.render('helpdesk_ce.helpdesk_team_ratings_page', {

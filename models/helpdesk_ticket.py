@@ -312,6 +312,7 @@ class HelpdeskTicket(models.Model):
         refs = TICKET_REF_SUBJECT_RE.findall(subject or '')[:5]
         if not refs:
             return self.browse()
+        refs += [ref.upper() for ref in refs]  # "[hd00042]" typed by hand
         return self.sudo().with_context(active_test=False).search([('ticket_ref', 'in', refs)], limit=1)
 
     def _mail_gateway_target(self):

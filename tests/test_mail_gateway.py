@@ -161,7 +161,7 @@ class TestMailGateway(HelpdeskCommon, MailCommon):
     def test_reply_by_reference_from_customer(self):
         ticket = self._ticket_by_mail()
         self.assertFalse(self._send('Re: [%s] Printer on fire' % ticket.ticket_ref))
-        self.assertFalse(self._send('Still burning [%s]' % ticket.ticket_ref,
+        self.assertFalse(self._send('Still burning [%s]' % ticket.ticket_ref.lower(),
                                     email_from='SYLVIE@agrolait.example.com'))
         self.assertEqual(self.env['helpdesk.ticket'].search_count([('team_id', '=', self.team_mail.id)]), 1)
         self.assertEqual(len(ticket.message_ids.filtered(lambda m: m.message_type == 'email')), 3)

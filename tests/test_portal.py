@@ -99,6 +99,27 @@ class TestPortal(HelpdeskHttpCommon):
                     '/my/tickets?page=abc', '/my/tickets/page/999'):
             self.assertEqual(self.url_open(url).status_code, 200)
 
+    def _queries(self, url):
+        """Queries of a page, once the server's caches (views, translations, sessions) are warm."""
+        for __ in range(2):
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.cr.sql_log_count
+            self.assertEqual(self.url_open(url).status_code, 200)
+        return self.cr.sql_log_count - before
+
+    def test_list_queries_do_not_grow_with_tickets(self):
+        team_2 = self.env['helpdesk.team'].create({'name': 'Second Public Team', 'privacy_visibility': 'portal'})
+        self.authenticate('hd_portal', 'hd_portal')
+        few = {groupby: self._queries('/my/tickets?groupby=%s' % groupby) for groupby in ('none', 'team')}
+        self.env['helpdesk.ticket'].create([{
+            'name': 'Request %s' % index, 'team_id': (self.team_public if index % 2 else team_2).id,
+            'partner_id': self.portal.partner_id.id, 'user_id': self.agent.id if index % 3 else False,
+        } for index in range(20)])
+        many = {groupby: self._queries('/my/tickets?groupby=%s' % groupby) for groupby in ('none', 'team')}
+        self.assertEqual(many, few, "one query per kind of data, whatever the number of tickets")
+        self.assertLessEqual(many['none'], 20)
+
     def test_list_needs_login(self):
         self.authenticate(None, None)
         response = self.url_open('/my/tickets')
