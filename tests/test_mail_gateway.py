@@ -246,6 +246,21 @@ class TestMailGateway(HelpdeskCommon, MailCommon):
                 target_model='helpdesk.ticket')
         self.assertEqual(self.env['helpdesk.ticket'].search_count([('team_id', '=', self.team_mail.id)]), 3)
 
+    def test_auto_reply_on_ticket_sends_nothing_back(self):
+        """An out-of-office answer to our mail lands on the ticket without mailing its author again."""
+        ticket = self._ticket_by_mail()
+        with self.mock_mail_gateway():
+            ticket.with_user(self.agent).message_post(
+                body='We are on it.', message_type='comment', subtype_xmlid='mail.mt_comment',
+                partner_ids=self.customer.ids)
+        sent = self._new_mails
+        self.assertEqual(len(sent), 1)
+        with self.mock_mail_gateway():
+            self._send('Auto: out of office', extra='Auto-Submitted: auto-replied\nIn-Reply-To: %s' % sent.message_id)
+        self.assertIn('Auto: out of office', ticket.message_ids[0].subject)
+        self.assertFalse(self._new_mails.filtered(lambda mail: self.customer in mail.recipient_ids),
+                         "the customer is the author: no mail goes back to the auto-responder")
+
     def test_reply_to_loop_bounce_is_ignored(self):
         self.assertFalse(self._send('Re: Out of office',
                                     extra='In-Reply-To: <123.456-loop-detection-bounce-email@odoo.example.com>'))
