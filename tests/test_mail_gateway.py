@@ -84,6 +84,13 @@ class TestMailGateway(HelpdeskCommon, MailCommon):
             template, email_from, to or self.alias_email, subject=subject, cc=cc, extra=extra, msg_id=msg_id,
             target_model='helpdesk.ticket')
 
+    def _agent_answers(self, ticket):
+        """The agent mails the customer from the ticket (outgoing mail mocked)."""
+        with self.mock_mail_gateway():
+            ticket.with_user(self.agent).message_post(
+                body='We are on it.', message_type='comment', subtype_xmlid='mail.mt_comment',
+                partner_ids=self.customer.ids)
+
     def _ticket_by_mail(self, subject='Printer on fire', **kwargs):
         ticket = self._send(subject, **kwargs)
         self.assertEqual(len(ticket), 1)
@@ -210,10 +217,7 @@ class TestMailGateway(HelpdeskCommon, MailCommon):
 
     def test_outgoing_mail_carries_reference(self):
         ticket = self._ticket_by_mail()
-        with self.mock_mail_gateway():
-            ticket.with_user(self.agent).message_post(
-                body='We are on it.', message_type='comment', subtype_xmlid='mail.mt_comment',
-                partner_ids=self.customer.ids)
+        self._agent_answers(ticket)
         subject = '[%s] Printer on fire' % ticket.ticket_ref
         self.assertSentEmail(self.agent.partner_id, [self.customer], subject=subject)
         self.assertIn(self.alias_email, self._mails[0]['reply_to'], "replies go to the team's alias")
@@ -249,10 +253,7 @@ class TestMailGateway(HelpdeskCommon, MailCommon):
     def test_auto_reply_on_ticket_sends_nothing_back(self):
         """An out-of-office answer to our mail lands on the ticket without mailing its author again."""
         ticket = self._ticket_by_mail()
-        with self.mock_mail_gateway():
-            ticket.with_user(self.agent).message_post(
-                body='We are on it.', message_type='comment', subtype_xmlid='mail.mt_comment',
-                partner_ids=self.customer.ids)
+        self._agent_answers(ticket)
         sent = self._new_mails
         self.assertEqual(len(sent), 1)
         with self.mock_mail_gateway():
