@@ -23,6 +23,8 @@ automatic assignment, customer portal, public ticket form, ratings, merge and co
         'views/helpdesk_ticket_views.xml',
         'views/helpdesk_team_views.xml',
         'views/helpdesk_menus.xml',
+        'views/portal_templates.xml',
+        'views/helpdesk_form_templates.xml',
     ],
     'demo': [
         'demo/helpdesk_demo.xml',

@@ -1,5 +1,10 @@
-from odoo import _, api, fields, models
+import re
+
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError
+
+# A ticket reference between brackets in a mail subject, e.g. "Re: [HD00042] Printer on fire"
+TICKET_REF_SUBJECT_RE = re.compile(r'\[([A-Za-z0-9/_-]{2,32})\]')
 
 TICKET_PRIORITIES = [
     ('0', 'Low'),
@@ -208,3 +213,150 @@ class HelpdeskTicket(models.Model):
         if 'stage_id' in init_values:
             return self.env.ref('helpdesk_ce.mt_ticket_stage')
         return super()._track_subtype(init_values)
+
+    # ------------------------------------------------------------
+    # Portal
+    # ------------------------------------------------------------
+
+    def _portal_closing_stage(self):
+        """Where a customer's "Close ticket" leads: the first folded stage of the team."""
+        self.ensure_one()
+        return self.team_id.stage_ids.filtered('fold')[:1]
+
+    def _portal_can_close(self):
+        self.ensure_one()
+        return bool(self.team_id.allow_portal_ticket_closing and not self.is_closed and self._portal_closing_stage())
+
+    def _portal_close(self, author):
+        """Close at the customer's request; callers check access and ``_portal_can_close`` first."""
+        for ticket in self:
+            ticket.stage_id = ticket._portal_closing_stage()
+            ticket.message_post(
+                body=_("The customer closed the ticket."), author_id=author.id,
+                message_type='comment', subtype_xmlid='mail.mt_comment')
+
+    # ------------------------------------------------------------
+    # Mail gateway
+    # ------------------------------------------------------------
+
+    def _message_compute_subject(self):
+        """Outgoing mails carry the reference, so that replies without headers still find the ticket."""
+        self.ensure_one()
+        return '[%s] %s' % (self.ticket_ref, self.name) if self.ticket_ref else self.name
+
+    def _notify_get_reply_to(self, default=None):
+        """Replies go to the team's alias, back through the gateway."""
+        team_aliases = self.sudo().team_id._notify_get_reply_to(default=default)
+        res = {ticket.id: team_aliases.get(ticket.team_id.id) for ticket in self}
+        leftover = self.filtered(lambda ticket: not res.get(ticket.id))
+        if leftover:
+            res.update(super(HelpdeskTicket, leftover)._notify_get_reply_to(default=default))
+        return res
+
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        """A mail to a team alias: subject, body and sender make the ticket, the CC'ed people follow it."""
+        if msg_dict.get('author_id'):
+            customer = self.env['res.partner'].browse(msg_dict['author_id'])
+        else:
+            customer = self._find_or_create_partners([msg_dict.get('email_from') or ''])[0]
+        if customer:
+            # the message posted right after is then authored by the customer, who gets the replies
+            msg_dict['author_id'] = customer.id
+        values = {
+            'name': msg_dict.get('subject') or _('No Subject'),
+            'description': msg_dict.get('body'),
+            'partner_id': customer.id,
+        }
+        values.update(custom_values or {})
+        # the primary email (partner_email) is filled from email_from: keep it the customer's bare address
+        email = customer.email or tools.email_normalize(msg_dict.get('email_from') or '') or msg_dict.get('email_from')
+        ticket = super(HelpdeskTicket, self.with_context(default_user_id=False)).message_new(
+            dict(msg_dict, email_from=email), custom_values=values)
+        ticket._mail_gateway_subscribe_cc(msg_dict)
+        return ticket
+
+    def message_update(self, msg_dict, update_vals=None):
+        """A reply: people it CCs follow the ticket, when the sender may add them (customer or follower)."""
+        res = super().message_update(msg_dict, update_vals=update_vals)
+        for ticket in self:
+            if ticket._mail_gateway_is_known_sender(msg_dict.get('email_from')):
+                ticket._mail_gateway_subscribe_cc(msg_dict)
+        return res
+
+    @api.model
+    def _find_or_create_partners(self, emails):
+        """Partners for mail addresses, found by email or created; Odoo's own addresses give no partner.
+
+        :param list emails: addresses, formatted or not ("Name <email>")
+        :return list: res.partner records (empty when refused), in the order of ``emails``
+        """
+        own = self._mail_gateway_own_addresses()
+        kept = [email for email in emails if tools.email_normalize(email, strict=False) not in own]
+        # aliases are left out by the helper too
+        partners = self.env['mail.thread']._mail_find_partner_from_emails(kept, force_create=True) if kept else []
+        found = dict(zip(kept, partners))
+        return [found.get(email) or self.env['res.partner'] for email in emails]
+
+    @api.model
+    def _mail_gateway_own_addresses(self):
+        """Catchall, bounce and notification addresses: never customers, never followers."""
+        domains = self.env['mail.alias.domain'].sudo().search([])
+        return set(filter(None, domains.mapped('catchall_email') + domains.mapped('bounce_email')
+                          + domains.mapped('default_from_email')))
+
+    def _mail_gateway_subscribe_cc(self, msg_dict):
+        self.ensure_one()
+        cc_emails = tools.email_split_and_format(msg_dict.get('cc') or '')
+        partners = self.env['res.partner'].concat(*self._find_or_create_partners(cc_emails))
+        if partners:
+            self.message_subscribe(partner_ids=partners.ids)
+
+    def _mail_gateway_is_known_sender(self, email_from):
+        """The sender is the ticket's customer or one of its followers (compared by normalized email)."""
+        self.ensure_one()
+        sender = tools.email_normalize(email_from or '')
+        if not sender:
+            return False
+        known = set((self.partner_id | self.message_partner_ids).mapped('email_normalized'))
+        known.add(tools.email_normalize(self.partner_email or ''))
+        return sender in known
+
+    @api.model
+    def _mail_gateway_ticket_from_subject(self, subject):
+        """The ticket whose reference appears between brackets in a subject, if any."""
+        refs = TICKET_REF_SUBJECT_RE.findall(subject or '')[:5]
+        if not refs:
+            return self.browse()
+        refs += [ref.upper() for ref in refs]  # "[hd00042]" typed by hand
+        return self.sudo().with_context(active_test=False).search([('ticket_ref', 'in', refs)], limit=1)
+
+    def _mail_gateway_target(self):
+        """The ticket that receives the mails addressed to this one.
+
+        Hook: merging follows ``merged_into_id`` here, for replies by headers and by reference alike.
+        """
+        self.ensure_one()
+        return self
+
+    @api.model
+    def _mail_gateway_reroute(self, message_dict, routes):
+        """Reroute the gateway's routes that target tickets.
+
+        - a new-ticket route whose subject carries a known reference, sent by that ticket's customer or a
+          follower, becomes a reply to that ticket (anyone else still opens a new ticket);
+        - replies go to the ticket given by ``_mail_gateway_target``.
+        """
+        result = []
+        for route in routes:
+            model, thread_id = route[0], route[1]
+            if model == self._name:
+                ticket = self.sudo().browse(thread_id).exists() if thread_id else self.browse()
+                if not ticket:
+                    referenced = self._mail_gateway_ticket_from_subject(message_dict.get('subject'))
+                    if referenced and referenced._mail_gateway_is_known_sender(message_dict.get('email_from')):
+                        ticket = referenced
+                if ticket:
+                    route = (model, ticket._mail_gateway_target().id) + tuple(route[2:])
+            result.append(route)
+        return result

@@ -1,3 +1,5 @@
+import re
+
 from odoo.tests.common import HttpCase, TransactionCase, new_test_user
 
 
@@ -46,4 +48,9 @@ class HelpdeskCommon(HelpdeskDataMixin, TransactionCase):
 
 
 class HelpdeskHttpCommon(HelpdeskDataMixin, HttpCase):
-    pass
+    """HelpdeskCommon for HTTP tests and tours."""
+
+    def _csrf_token(self):
+        """The CSRF token of the current session (logged in or not), as a page gives it to the browser."""
+        response = self.url_open('/web/login' if not self.session or not self.session.uid else '/my')
+        return re.search(r'csrf_token: "([^"]+)"', response.text).group(1)

@@ -1,0 +1,3 @@
+from . import form
+from . import portal
+from . import rating

@@ -1,0 +1,12 @@
+from odoo import api, models
+
+
+class MailThread(models.AbstractModel):
+    _inherit = 'mail.thread'
+
+    @api.model
+    def message_route(self, message, message_dict, model=None, thread_id=None, custom_values=None):
+        """Tickets also take replies that only carry their reference in the subject."""
+        routes = super().message_route(
+            message, message_dict, model=model, thread_id=thread_id, custom_values=custom_values)
+        return self.env['helpdesk.ticket']._mail_gateway_reroute(message_dict, routes)
