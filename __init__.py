@@ -1,4 +1,5 @@
 from . import models
+from . import wizard
 
 
 def pre_init_hook(env):

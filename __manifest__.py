@@ -23,6 +23,9 @@ automatic assignment, customer portal, public ticket form, ratings, merge and co
         'views/helpdesk_ticket_views.xml',
         'views/helpdesk_team_views.xml',
         'views/helpdesk_menus.xml',
+        'views/res_config_settings_views.xml',
+        'wizard/helpdesk_ticket_merge_views.xml',
+        'wizard/helpdesk_ticket_convert_lead_views.xml',
     ],
     'demo': [
         'demo/helpdesk_demo.xml',

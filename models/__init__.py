@@ -4,3 +4,4 @@ from . import helpdesk_ticket_category
 from . import helpdesk_team
 from . import helpdesk_ticket
 from . import res_users
+from . import res_config_settings
