@@ -304,19 +304,17 @@ class HelpdeskTicket(models.Model):
         ticket = self._origin
         if not ticket or not self.env.registry.has_trigram:
             return self.browse()
-        threshold = self._get_duplicate_threshold() / 100.0
         self.flush_model(['name', 'partner_id', 'active', 'is_closed', 'company_id'])
-        # the `%` operator uses the trigram index with pg_trgm's own threshold (0.3 by default)
-        similar_name = "similarity(name, %(name)s) >= %(threshold)s"
-        if threshold >= 0.3:
-            similar_name = "name %% %(name)s AND " + similar_name
+        # `%` is similarity() >= pg_trgm.similarity_threshold, answered from the trigram index on the subject;
+        # the threshold is set for this transaction only
         self.env.cr.execute("""
+            SELECT set_config('pg_trgm.similarity_threshold', %(threshold)s, true);
             SELECT id FROM helpdesk_ticket
              WHERE id != %(id)s AND active AND is_closed IS NOT TRUE AND company_id = %(company)s
-               AND (partner_id = %(partner)s OR (""" + similar_name + """))
+               AND (partner_id = %(partner)s OR name %% %(name)s)
              LIMIT 1000
         """, {'id': ticket.id, 'company': ticket.company_id.id, 'partner': ticket.partner_id.id or 0,
-              'name': ticket.name or '', 'threshold': threshold})
+              'name': ticket.name or '', 'threshold': str(self._get_duplicate_threshold() / 100.0)})
         ids = [row[0] for row in self.env.cr.fetchall()]
         return self.search([('id', 'in', ids)]) if ids else self.browse()
 

@@ -4,7 +4,7 @@ from markupsafe import Markup
 
 from odoo.addons.mail.tests.common import MailCommon
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.helpdesk_ce.wizard.helpdesk_ticket_merge import HelpdeskTicketMerge
 
@@ -199,6 +199,11 @@ class TestMerge(HelpdeskMergeCommon):
             self._merge(visible | hidden, target=visible, user=self.agent)
         with self.assertRaises(AccessError):
             self._merge(visible | hidden, target=hidden, user=self.agent)
+        # a wizard holding a ticket the agent cannot see refuses, rather than merging the others
+        wizard = self.env['helpdesk.ticket.merge'].create(
+            {'ticket_ids': [(6, 0, (visible | hidden).ids)], 'target_ticket_id': visible.id})
+        with self.assertRaises(AccessError):
+            wizard.with_user(self.agent).action_merge()
         self.assertTrue(hidden.active)
         self.assertEqual(hidden.message_ids.res_id, hidden.id)
         # a portal user cannot even open the wizard
@@ -353,3 +358,21 @@ class TestMergeMailGateway(HelpdeskMergeCommon, MailCommon):
             self._reply(summary, 'Re: merged twice')
         self.assertEqual(len(final.message_ids.filtered(lambda m: 'still on fire' in m.body)), 3)
         self.assertFalse(merged.message_ids.filtered(lambda m: 'still on fire' in m.body))
+
+
+@tagged('post_install', '-at_install')
+class TestMergeTour(HttpCase):
+
+    def test_merge_from_the_list(self):
+        agent = new_test_user(self.env, 'merge_agent', groups='helpdesk_ce.group_helpdesk_user', name='Merge Agent')
+        team = self.env['helpdesk.team'].create({
+            'name': 'Tour Team', 'privacy_visibility': 'internal', 'member_ids': [(4, agent.id)]})
+        kept, duplicate = self.env['helpdesk.ticket'].create([
+            {'name': 'Mouse is dead', 'team_id': team.id},
+            {'name': 'Mouse does not work anymore', 'team_id': team.id},
+        ])
+        duplicate.message_post(body='Tried another USB port')
+        self.start_tour('/web', 'helpdesk_ce_ticket_merge_tour', login='merge_agent')
+        self.assertEqual(duplicate.merged_into_id, kept)
+        self.assertFalse(duplicate.active)
+        self.assertIn('Tried another USB port', ''.join(kept.message_ids.mapped('body')))
