@@ -114,6 +114,9 @@ class TestMerge(HelpdeskMergeCommon):
         } for ticket in others])
         with_attachment = dup_1.message_post(body='See attached', attachment_ids=attachments[0].ids)
         activity = dup_2.activity_schedule('mail.mail_activity_data_todo', summary='Call back', user_id=self.agent.id)
+        meeting = self.env['calendar.event'].create({
+            'name': 'Look at the printer', 'res_model_id': self.env['ir.model']._get_id('helpdesk.ticket'),
+            'res_id': dup_1.id, 'start': '2030-01-07 10:00:00', 'stop': '2030-01-07 11:00:00'})
         dup_2.message_subscribe(partner_ids=self.watcher.ids, subtype_ids=note.ids)
         dates = {message: (message.date, message.author_id) for message in messages}
         followers_before = (target | others).message_partner_ids
@@ -142,6 +145,7 @@ class TestMerge(HelpdeskMergeCommon):
         # attachments, activities, followers, tags, descriptions, ratings
         self.assertEqual(attachments.mapped('res_id'), [target.id, target.id])
         self.assertEqual(activity.res_id, target.id)
+        self.assertEqual((meeting.res_model, meeting.res_id), ('helpdesk.ticket', target.id))
         self.assertEqual(target.activity_ids, activity)
         self.assertEqual(target.message_partner_ids, followers_before)
         self.assertEqual(target.message_follower_ids.filtered(lambda f: f.partner_id == self.watcher).subtype_ids,
@@ -275,7 +279,7 @@ class TestMerge(HelpdeskMergeCommon):
         Message = self.env['mail.message']
         message_count = Message.search_count([('model', '=', 'helpdesk.ticket'), ('res_id', 'in', tickets.ids)])
         self.assertGreater(message_count, 10 * 1000)
-        with self.assertQueryCount(29):
+        with self.assertQueryCount(30):
             wizard.action_merge()
             self.env.flush_all()
         self.assertEqual(Message.search_count([('model', '=', 'helpdesk.ticket'), ('res_id', '=', tickets[0].id)]),

@@ -110,30 +110,31 @@ class HelpdeskTicketMerge(models.TransientModel):
         others.with_context(mail_notrack=True).write({'active': False, 'merged_into_id': target.id})
         (target | others).invalidate_recordset()
 
-    def _move_records_sql(self, table, target, others, extra_where=''):
-        """Repoint `table` rows of the merged tickets (model/res_id pairs) to the target in one query."""
-        model_column = 'res_model' if table == 'ir_attachment' else 'model'
-        self.env.cr.execute(
-            'UPDATE "%s" SET res_id = %%s WHERE %s = %%s AND res_id = ANY(%%s) %s' % (table, model_column, extra_where),
-            [target.id, 'helpdesk.ticket', others.ids])
-
     def _merge_messages(self, target, others):
         """Every message keeps its author, date and notifications; only its thread changes."""
         self.env['mail.message'].flush_model()
-        self._move_records_sql('mail_message', target, others)
+        self.env.cr.execute(
+            "UPDATE mail_message SET res_id = %s WHERE model = 'helpdesk.ticket' AND res_id = ANY(%s)",
+            [target.id, others.ids])
         self.env['mail.message'].invalidate_model(['res_id'])
 
     def _merge_attachments(self, target, others):
         """Attachments of the chatter and the description; binary fields of the tickets stay where they are."""
         self.env['ir.attachment'].flush_model()
-        self._move_records_sql('ir_attachment', target, others, extra_where='AND res_field IS NULL')
+        self.env.cr.execute(
+            "UPDATE ir_attachment SET res_id = %s"
+            " WHERE res_model = 'helpdesk.ticket' AND res_id = ANY(%s) AND res_field IS NULL",
+            [target.id, others.ids])
         self.env['ir.attachment'].invalidate_model(['res_id'])
 
     def _merge_activities(self, target, others):
-        activities = self.env['mail.activity'].sudo().search(
-            [('res_model', '=', 'helpdesk.ticket'), ('res_id', 'in', others.ids)])
-        if activities:
-            activities.write({'res_id': target.id})
+        """Activities, and the meetings scheduled from the tickets (calendar comes with CRM)."""
+        domain = [('res_model', '=', 'helpdesk.ticket'), ('res_id', 'in', others.ids)]
+        for model in ('mail.activity', 'calendar.event'):
+            if model in self.env:
+                records = self.env[model].sudo().with_context(active_test=False).search(domain)
+                if records:
+                    records.write({'res_id': target.id})
 
     def _merge_followers(self, target, others):
         """The target gets the followers of all tickets (with their subtypes); the merged ones keep theirs."""
