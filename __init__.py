@@ -1,5 +1,6 @@
 from . import controllers
 from . import models
+from . import wizard
 
 
 def pre_init_hook(env):

@@ -25,6 +25,9 @@ automatic assignment, customer portal, public ticket form, ratings, merge and co
         'views/helpdesk_menus.xml',
         'views/portal_templates.xml',
         'views/helpdesk_form_templates.xml',
+        'views/res_config_settings_views.xml',
+        'wizard/helpdesk_ticket_merge_views.xml',
+        'wizard/helpdesk_ticket_convert_lead_views.xml',
     ],
     'demo': [
         'demo/helpdesk_demo.xml',

@@ -5,3 +5,4 @@ from . import helpdesk_team
 from . import helpdesk_ticket
 from . import res_users
 from . import mail_thread
+from . import res_config_settings

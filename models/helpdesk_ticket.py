@@ -1,7 +1,12 @@
 import re
 
 from odoo import _, api, fields, models, tools
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
+
+from . import ticket_similarity
+
+DUPLICATE_THRESHOLD_PARAM = 'helpdesk_ce.duplicate_similarity_threshold'
+DUPLICATE_THRESHOLD_DEFAULT = 60
 
 # A ticket reference between brackets in a mail subject, e.g. "Re: [HD00042] Printer on fire"
 TICKET_REF_SUBJECT_RE = re.compile(r'\[([A-Za-z0-9/_-]{2,32})\]')
@@ -68,6 +73,22 @@ class HelpdeskTicket(models.Model):
         help="The ticket is in a folded stage.")
     close_date = fields.Datetime('Closed On', compute='_compute_close_date', store=True, copy=False)
     assign_date = fields.Datetime('First Assignment', compute='_compute_assign_date', store=True, copy=False)
+    # merge and conversion
+    merged_into_id = fields.Many2one(
+        'helpdesk.ticket', 'Merged Into', index='btree_not_null', readonly=True, copy=False,
+        help="The ticket this one was merged into.")
+    merged_ticket_ids = fields.One2many(
+        'helpdesk.ticket', 'merged_into_id', 'Merged Tickets', context={'active_test': False})
+    merged_ticket_count = fields.Integer(compute='_compute_merged_ticket_count')
+    merged_into_ref = fields.Char(
+        'Merged Into Reference', compute='_compute_merged_into_ref', compute_sudo=True,
+        help="Reference of the ticket this one finally went into, following merges of merged tickets.")
+    duplicate_ticket_count = fields.Integer('Possible Duplicates', compute='_compute_duplicate_ticket_count')
+    lead_id = fields.Many2one('crm.lead', 'Lead', index='btree_not_null', readonly=True, copy=False,
+                              help="The lead or opportunity this ticket was converted into.")
+    lead_conversion_type = fields.Selection(
+        [('lead', 'Lead'), ('opportunity', 'Opportunity')], compute='_compute_lead_conversion_type',
+        help="What the current user converts tickets into: nothing without sales rights, leads when CRM uses them.")
 
     # ------------------------------------------------------------
     # Computes
@@ -110,6 +131,29 @@ class HelpdeskTicket(models.Model):
         now = fields.Datetime.now()
         for ticket in self:
             ticket.assign_date = ticket.user_id and now
+
+    def _compute_merged_ticket_count(self):
+        counts = dict(self.with_context(active_test=False)._read_group(
+            [('merged_into_id', 'in', self.ids)], ['merged_into_id'], ['__count']))
+        for ticket in self:
+            ticket.merged_ticket_count = counts.get(ticket, 0)
+
+    @api.depends('merged_into_id')
+    def _compute_merged_into_ref(self):
+        for ticket in self:
+            ticket.merged_into_ref = ticket.merged_into_id and ticket._get_merge_target().ticket_ref
+
+    @api.depends_context('uid')
+    def _compute_lead_conversion_type(self):
+        user = self.env.user
+        conversion = False
+        if user.has_group('sales_team.group_sale_salesman'):
+            conversion = 'lead' if user.has_group('crm.group_use_lead') else 'opportunity'
+        self.lead_conversion_type = conversion
+
+    def _compute_duplicate_ticket_count(self):
+        for ticket in self:
+            ticket.duplicate_ticket_count = len(ticket._get_possible_duplicates())
 
     def _compute_access_url(self):
         super()._compute_access_url()
@@ -183,6 +227,126 @@ class HelpdeskTicket(models.Model):
         if not self.env.user.has_group('helpdesk_ce.group_helpdesk_user'):
             raise UserError(_("Only helpdesk agents can take tickets."))
         self.write({'user_id': self.env.uid})
+
+    def action_open_merge(self):
+        """Merge wizard for these tickets; one ticket alone brings its possible duplicates along."""
+        tickets = self
+        if len(self) == 1:
+            tickets |= self._get_possible_duplicates()
+        self.env['helpdesk.ticket.merge']._check_tickets(tickets)
+        action = self.env['ir.actions.act_window']._for_xml_id('helpdesk_ce.helpdesk_ticket_merge_action')
+        action['context'] = {'default_ticket_ids': tickets.ids}
+        return action
+
+    def action_open_duplicates(self):
+        self.ensure_one()
+        tickets = self | self._get_possible_duplicates()
+        return {
+            'type': 'ir.actions.act_window',
+            'name': _("Possible Duplicates of %s", self.ticket_ref),
+            'res_model': 'helpdesk.ticket',
+            'view_mode': 'tree,form',
+            'views': [(False, 'list'), (False, 'form')],
+            'domain': [('id', 'in', tickets.ids)],
+            'context': {'create': False},
+        }
+
+    def action_open_merged_tickets(self):
+        self.ensure_one()
+        return {
+            'type': 'ir.actions.act_window',
+            'name': _("Merged Tickets"),
+            'res_model': 'helpdesk.ticket',
+            'view_mode': 'tree,form',
+            'views': [(False, 'list'), (False, 'form')],
+            'domain': [('merged_into_id', '=', self.id), ('active', 'in', [True, False])],
+            'context': {'create': False},
+        }
+
+    def action_open_convert_lead(self):
+        self.ensure_one()
+        if not self.env.user.has_group('sales_team.group_sale_salesman'):
+            raise AccessError(_("Only salespeople can convert tickets into leads or opportunities."))
+        use_lead = self.lead_conversion_type == 'lead'
+        return {
+            'type': 'ir.actions.act_window',
+            'name': _("Convert to Lead") if use_lead else _("Convert to Opportunity"),
+            'res_model': 'helpdesk.ticket.convert.lead',
+            'view_mode': 'form',
+            'views': [(False, 'form')],
+            'target': 'new',
+            'context': {'default_ticket_id': self.id, 'default_lead_type': 'lead' if use_lead else 'opportunity'},
+        }
+
+    def action_open_lead(self):
+        self.ensure_one()
+        return self.lead_id.redirect_lead_opportunity_view()
+
+    # ------------------------------------------------------------
+    # Merge: similarity, duplicates, merged tickets
+    # ------------------------------------------------------------
+
+    def _get_similarity(self, reference):
+        """How alike each ticket of self is to `reference`, 0-100: {ticket id: score}.
+
+        pg_trgm does it in the database; without the extension, Python does it on these tickets only.
+        """
+        tickets = self | reference
+        if not self:
+            return {}
+        if self.env.registry.has_trigram:
+            self.flush_model(['name', 'description', 'partner_id', 'partner_email', 'partner_name'])
+            self.env.cr.execute(ticket_similarity.SIMILARITY_SQL, {
+                'ids': tickets.ids, 'reference': reference.id, 'length': ticket_similarity.DESCRIPTION_LENGTH})
+            return {row[0]: ticket_similarity.combine(*row[1:]) for row in self.env.cr.fetchall()
+                    if row[0] in self.ids}
+        reference_parts = ticket_similarity.ticket_parts(reference)
+        return {
+            ticket.id: ticket_similarity.combine(
+                *ticket_similarity.python_components(ticket_similarity.ticket_parts(ticket), reference_parts))
+            for ticket in self
+        }
+
+    @api.model
+    def _get_duplicate_threshold(self):
+        """Subject similarity (1-100) from which an open ticket counts as a possible duplicate."""
+        value = self.env['ir.config_parameter'].sudo().get_param(DUPLICATE_THRESHOLD_PARAM, DUPLICATE_THRESHOLD_DEFAULT)
+        try:
+            return min(max(int(value), 1), 100)
+        except (TypeError, ValueError):
+            return DUPLICATE_THRESHOLD_DEFAULT
+
+    def _get_possible_duplicates(self):
+        """Other open tickets of the company with the same customer or a similar subject, that the user may see.
+
+        Needs pg_trgm (the trigram index on the subject makes it fast); without it the hint stays hidden.
+        """
+        self.ensure_one()
+        ticket = self._origin
+        if not ticket or not self.env.registry.has_trigram:
+            return self.browse()
+        self.flush_model(['name', 'partner_id', 'active', 'is_closed', 'company_id'])
+        # `%` is similarity() >= pg_trgm.similarity_threshold, answered from the trigram index on the subject;
+        # the threshold is set for this transaction only
+        self.env.cr.execute("""
+            SELECT set_config('pg_trgm.similarity_threshold', %(threshold)s, true);
+            SELECT id FROM helpdesk_ticket
+             WHERE id != %(id)s AND active AND is_closed IS NOT TRUE AND company_id = %(company)s
+               AND (partner_id = %(partner)s OR name %% %(name)s)
+             LIMIT 1000
+        """, {'id': ticket.id, 'company': ticket.company_id.id, 'partner': ticket.partner_id.id or 0,
+              'name': ticket.name or '', 'threshold': str(self._get_duplicate_threshold() / 100.0)})
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        return self.search([('id', 'in', ids)]) if ids else self.browse()
+
+    def _get_merge_target(self):
+        """The ticket this one finally went into, following merges of merged tickets; itself if not merged."""
+        self.ensure_one()
+        ticket, seen = self.sudo(), set()
+        while ticket.merged_into_id and ticket.id not in seen:
+            seen.add(ticket.id)
+            ticket = ticket.merged_into_id
+        return ticket.with_env(self.env)
 
     # ------------------------------------------------------------
     # Mail, portal and rating
@@ -337,7 +501,7 @@ class HelpdeskTicket(models.Model):
         Hook: merging follows ``merged_into_id`` here, for replies by headers and by reference alike.
         """
         self.ensure_one()
-        return self
+        return self._get_merge_target()
 
     @api.model
     def _mail_gateway_reroute(self, message_dict, routes):

@@ -8,3 +8,5 @@ from . import test_portal
 from . import test_form
 from . import test_rating
 from . import test_portal_tours
+from . import test_merge
+from . import test_convert_lead

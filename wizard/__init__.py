@@ -1,0 +1,3 @@
+from . import helpdesk_ticket_merge_line
+from . import helpdesk_ticket_merge
+from . import helpdesk_ticket_convert_lead
