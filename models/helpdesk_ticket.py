@@ -1,6 +1,12 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+KANBAN_STATES = [
+    ('normal', 'In Progress'),
+    ('done', 'Ready'),
+    ('blocked', 'Blocked'),
+]
+
 TICKET_PRIORITIES = [
     ('0', 'Low'),
     ('1', 'Medium'),
@@ -63,6 +69,14 @@ class HelpdeskTicket(models.Model):
         help="The ticket is in a folded stage.")
     close_date = fields.Datetime('Closed On', compute='_compute_close_date', store=True, copy=False)
     assign_date = fields.Datetime('First Assignment', compute='_compute_assign_date', store=True, copy=False)
+    date_last_stage_update = fields.Datetime(
+        'Last Stage Update', compute='_compute_date_last_stage_update', store=True, index=True, copy=False)
+    kanban_state = fields.Selection(
+        KANBAN_STATES, string='Kanban State', compute='_compute_kanban_state', store=True, readonly=False,
+        copy=False, help="Reset to In Progress when the ticket changes stage.")
+    legend_normal = fields.Char(related='stage_id.legend_normal')
+    legend_done = fields.Char(related='stage_id.legend_done')
+    legend_blocked = fields.Char(related='stage_id.legend_blocked')
 
     # ------------------------------------------------------------
     # Computes
@@ -106,6 +120,14 @@ class HelpdeskTicket(models.Model):
         for ticket in self:
             ticket.assign_date = ticket.user_id and now
 
+    @api.depends('stage_id')
+    def _compute_date_last_stage_update(self):
+        self.date_last_stage_update = fields.Datetime.now()
+
+    @api.depends('stage_id')
+    def _compute_kanban_state(self):
+        self.kanban_state = 'normal'
+
     def _compute_access_url(self):
         super()._compute_access_url()
         for ticket in self:
@@ -136,12 +158,19 @@ class HelpdeskTicket(models.Model):
                 vals['ticket_ref'] = self.env['ir.sequence'].sudo().next_by_code('helpdesk.ticket') or _('New')
         tickets = super().create(vals_list)
         tickets._subscribe_team_and_customer()
+        self.env['helpdesk.team']._auto_assign_tickets(tickets)
+        tickets._send_stage_messages()
         return tickets
 
     def write(self, vals):
+        stages_before = {t.id: t.stage_id for t in self} if {'stage_id', 'team_id'} & set(vals) else None
         res = super().write(vals)
         if 'team_id' in vals or 'partner_id' in vals:
             self._subscribe_team_and_customer(customer='partner_id' in vals, team='team_id' in vals)
+        if 'team_id' in vals and 'user_id' not in vals:
+            self.env['helpdesk.team']._auto_assign_tickets(self)
+        if stages_before is not None:
+            self.filtered(lambda t: t.stage_id != stages_before[t.id])._send_stage_messages()
         return res
 
     def _subscribe_team_and_customer(self, customer=True, team=True):
@@ -186,6 +215,47 @@ class HelpdeskTicket(models.Model):
         except UserError:  # no read access to the partner
             pass
         return recipients
+
+    def _phone_get_number_fields(self):
+        return ['partner_phone']
+
+    def _send_stage_messages(self):
+        """Email and text the customer of tickets that just entered a stage carrying templates.
+
+        The email is a public comment: the customer gets it with the access button, sees it on the portal,
+        and agents see what was sent. A rating request (a template rendering a rating token) goes through
+        Odoo's rating flow instead, private to the customer, and only for teams that use ratings.
+        """
+        for stage, tickets in self.grouped('stage_id').items():
+            if not stage.template_id and not stage.sms_template_id:
+                continue
+            for own_ticket, group in tickets.grouped(lambda t: t.partner_id == self.env.user.partner_id).items():
+                # a customer moving their own ticket (portal) still gets the email
+                group = group.with_context(mail_notify_author=own_ticket)
+                if stage.template_id:
+                    group._send_stage_email(stage.template_id)
+                if stage.sms_template_id:
+                    group._send_stage_sms(stage.sms_template_id)
+
+    def _send_stage_email(self, template):
+        tickets = self.filtered(lambda t: t.partner_id or t.partner_email)
+        if self._is_rating_template(template):
+            tickets.filtered(lambda t: t.team_id.use_rating and t.partner_id).rating_send_request(
+                template, force_send=False)
+        elif tickets:
+            tickets.message_post_with_source(template, message_type='comment', subtype_xmlid='mail.mt_comment')
+
+    def _send_stage_sms(self, template):
+        """Queue one SMS per ticket with a number (its own, else its customer's); the SMS cron sends them."""
+        tickets = self.filtered(lambda t: t.partner_phone or t.partner_id.mobile or t.partner_id.phone)
+        bodies = template._render_field('body', tickets.ids, compute_lang=True)
+        for ticket in tickets:
+            ticket._message_sms(bodies[ticket.id], put_in_queue=True)
+
+    @api.model
+    def _is_rating_template(self, template):
+        """A template asking for a rating: it renders a rating token (as helpdesk_ce.mail_template_ticket_rating)."""
+        return '_rating_get_access_token' in (template.body_html or '')
 
     def _track_subtype(self, init_values):
         self.ensure_one()
