@@ -66,7 +66,10 @@ class HelpdeskTeam(models.Model):
         help="Working hours used to compute SLA deadlines and reporting durations.")
 
     # assignment
-    auto_assignment = fields.Boolean('Automatic Assignment')
+    auto_assignment = fields.Boolean(
+        'Automatic Assignment',
+        help="Give each new unassigned ticket to a team member (every helpdesk agent of the company when the "
+             "team has no members), skipping people on time off.")
     assign_method = fields.Selection([
         ('randomly', 'Each user is assigned an equal number of tickets'),
         ('balanced', 'Each user has an equal number of open tickets'),

@@ -225,12 +225,15 @@ class HelpdeskTicket(models.Model):
         The email is a public comment: the customer gets it with the access button, sees it on the portal,
         and agents see what was sent. A rating request (a template rendering a rating token) goes through
         Odoo's rating flow instead, private to the customer, and only for teams that use ratings.
+        Nothing is sent under ``tracking_disable`` (an import, by default), like every mail.thread post.
         """
+        if self.env.context.get('tracking_disable'):
+            return
         for stage, tickets in self.grouped('stage_id').items():
             if not stage.template_id and not stage.sms_template_id:
                 continue
             for own_ticket, group in tickets.grouped(lambda t: t.partner_id == self.env.user.partner_id).items():
-                # a customer moving their own ticket (portal) still gets the email
+                # a customer creating or moving their own ticket (portal, form) still gets the message
                 group = group.with_context(mail_notify_author=own_ticket)
                 if stage.template_id:
                     group._send_stage_email(stage.template_id)

@@ -5,7 +5,7 @@ import psycopg2
 from freezegun import freeze_time
 
 from odoo import SUPERUSER_ID, Command, api, fields
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import HelpdeskCommon
@@ -196,15 +196,18 @@ class TestAssignment(HelpdeskCommon):
     def test_company_wide_time_off_of_the_user_calendar(self):
         night_shift = self.env['resource.calendar'].create({'name': 'Night shift', 'company_id': self.company.id})
         self._resource(self.a1, night_shift)
-        self._resource(self.a2)  # company calendar; Cid has no resource: the company calendar too
-        self._leave(NOW - timedelta(hours=2), NOW + timedelta(hours=8), calendar_id=self.company.resource_calendar_id.id)
-        self._leave(NOW - timedelta(hours=2), NOW + timedelta(hours=8), calendar_id=night_shift.id,
-                    time_type='other')  # a training, not time off
+        res2 = self._resource(self.a2)  # company calendar; Cid has no resource: the company calendar too
+        holiday = self._leave(NOW - timedelta(hours=2), NOW + timedelta(hours=8),
+                              calendar_id=self.company.resource_calendar_id.id)
+        training = self._leave(NOW - timedelta(hours=2), NOW + timedelta(hours=8), calendar_id=night_shift.id,
+                               time_type='other')  # not time off
         tickets = self._create_one_by_one(self.team, 2)
         self.assertEqual(tickets.user_id, self.a1)
-        # a leave of every calendar of the company (no calendar set) holds everybody
+        # a leave of every calendar of the company (no calendar set) holds everybody; Bob stays away longer
+        (holiday | training).unlink()  # hr_holidays forbids overlapping public holidays
         self._leave(NOW - timedelta(hours=1), NOW + timedelta(hours=4))  # company: the current one
-        self.assertEqual(self._create_ticket(self.team).user_id, self.a1, "first back, even with more tickets")
+        self._leave(NOW - timedelta(hours=1), NOW + timedelta(hours=6), resource_id=res2.id)
+        self.assertEqual(self._create_ticket(self.team).user_id, self.a3, "Ann and Cid are back first, Cid has less")
 
     @freeze_time(NOW)
     def test_look_ahead_when_everybody_is_away(self):
@@ -358,3 +361,18 @@ class TestAssignmentConcurrency(TransactionCase):
             ticket_b = env_b['helpdesk.ticket'].create({'name': 'B', 'team_id': team_id})
             self.assertEqual(ticket_b.user_id.id, agent_ids[1])
             cr_b.commit()
+
+
+@tagged('post_install', '-at_install')
+class TestAssignmentTour(HttpCase):
+
+    def test_bulk_assign_and_kanban_state(self):
+        agent = new_test_user(self.env, 'tour_agent', groups='helpdesk_ce.group_helpdesk_user', name='Tour Agent')
+        team = self.env['helpdesk.team'].create({'name': 'Tour Team', 'privacy_visibility': 'internal'})
+        self.env.ref('helpdesk_ce.stage_new').legend_blocked = 'Waiting for parts'
+        tickets = self.env['helpdesk.ticket'].create([
+            {'name': name, 'team_id': team.id} for name in ('Paper jam', 'Toner empty')])
+        self.start_tour('/web#action=helpdesk_ce.helpdesk_ticket_action_all&view_type=list',
+                        'helpdesk_ce_ticket_assign_tour', login='tour_agent')
+        self.assertEqual(tickets.user_id, agent)
+        self.assertEqual(tickets.mapped('kanban_state'), ['blocked', 'normal'])

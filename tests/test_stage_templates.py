@@ -86,6 +86,13 @@ class TestStageTemplates(HelpdeskCommon, MailCase):
         tickets.write({'stage_id': self.stage_progress.id, 'priority': '2'})
         self.assertEqual(len(self._stage_messages(tickets[0])), 2)
 
+    def test_nothing_sent_when_importing(self):
+        self.team_public.write({'auto_assignment': True, 'member_ids': [(4, self.agent.id)]})
+        ticket = self.env['helpdesk.ticket'].with_context(tracking_disable=True, import_file=True).create({
+            'name': 'Imported', 'team_id': self.team_public.id, 'partner_id': self.customer.id})
+        self.assertFalse(self._stage_messages(ticket))
+        self.assertEqual(ticket.user_id, self.agent, "imported tickets are assigned all the same")
+
     def test_customer_known_by_email_only(self):
         ticket = self._create_ticket(self.team_public, partner_email='"Eve" <eve@example.com>')
         message = self._stage_messages(ticket)
@@ -97,7 +104,9 @@ class TestStageTemplates(HelpdeskCommon, MailCase):
         ticket = self.env['helpdesk.ticket'].with_user(self.portal).sudo().create({
             'name': 'Mine', 'team_id': self.team_public.id, 'partner_id': self.portal.partner_id.id})
         message = self._assert_customer_comment(ticket, self.portal.partner_id, ticket.ticket_ref)
-        self.assertEqual(message.author_id, self.portal.partner_id)
+        # the template is sent from the company address, so the company signs it, not the customer
+        self.assertEqual(message.author_id, self.company.partner_id)
+        self.assertEqual(message.email_from, self.company.email_formatted)
 
     @mute_logger('odoo.addons.mail.models.mail_thread')
     def test_ticket_created_by_email(self):
