@@ -8,7 +8,7 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.osv import expression
-from odoo.tools import SQL, split_every
+from odoo.tools import SQL, email_normalize, split_every
 
 PRIVACY_VISIBILITY = [
     ('invited_internal', 'Invited internal users (private)'),
@@ -244,7 +244,12 @@ class HelpdeskTeam(models.Model):
         assignees = {}
         for ticket in tickets:
             team = ticket.team_id
-            users = [user for user in candidates[team] if user.partner_id != ticket.partner_id]
+            customer_email = email_normalize(ticket.partner_email or '')
+            users = [
+                user for user in candidates[team]
+                if user.partner_id != ticket.partner_id
+                and not (customer_email and user.email_normalized == customer_email)
+            ]
             if not users:
                 continue
             present = [user for user in users if back[team.id, user.id] <= now]

@@ -20,7 +20,8 @@ class TestAssignment(HelpdeskCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.a1, cls.a2, cls.a3 = (
-            new_test_user(cls.env, login, groups='helpdesk_ce.group_helpdesk_user', name=name)
+            new_test_user(cls.env, login, groups='helpdesk_ce.group_helpdesk_user', name=name,
+                          email='%s@example.com' % login)
             for login, name in (('hd_a1', 'Ann'), ('hd_a2', 'Bob'), ('hd_a3', 'Cid')))
         cls.agents = cls.a1 | cls.a2 | cls.a3
         cls.team = cls._make_team('Assign Team')
@@ -161,6 +162,8 @@ class TestAssignment(HelpdeskCommon):
         self.assertEqual([t.user_id for t in tickets], [self.a2, self.a3, self.a2, self.a3])
         lonely = self._make_team('Lonely', members=self.a1)
         self.assertFalse(self._create_ticket(lonely, partner_id=self.a1.partner_id.id).user_id)
+        self.assertFalse(self._create_ticket(lonely, partner_email='"Ann" <HD_A1@example.com>').user_id,
+                         "a customer known by email only is recognised too")
 
     def test_no_members_means_every_agent_of_the_company(self):
         team = self._make_team('Everybody', members=self.env['res.users'])
@@ -271,8 +274,9 @@ class TestAssignment(HelpdeskCommon):
         for team, tickets in samples:
             self.env.invalidate_all()
             self.env.user.login  # read by assertQueryCount
-            # group, members, users, resources (2), team, company, leaves, the one grouped count, tickets
-            with self.assertQueryCount(10):
+            # group, members, users, their partners, resources (2), team, company, leaves,
+            # the one grouped count, tickets
+            with self.assertQueryCount(11):
                 start = self.cr.sql_log_count
                 assignees = team._pick_assignees(tickets)
                 counts.append(self.cr.sql_log_count - start)

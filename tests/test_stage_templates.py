@@ -75,7 +75,7 @@ class TestStageTemplates(HelpdeskCommon, MailCase):
             {'name': 'Nobody', 'team_id': self.team_public.id},
         ])
         with self.mock_mail_gateway():
-            tickets.write({'stage_id': self.stage_progress.id})
+            tickets.with_user(self.agent).write({'stage_id': self.stage_progress.id})
         for ticket, partner in zip(tickets, (self.customer, self.customer_2)):
             message = self._stage_messages(ticket)[0]
             self.assertEqual(message.subtype_id, self.comment)
@@ -127,7 +127,7 @@ class TestStageTemplates(HelpdeskCommon, MailCase):
         with_partner = self._create_ticket(self.team_public, partner_id=self.customer.id)
         phone_only = self._create_ticket(self.team_public, partner_phone='+32 456 99 88 77')
         no_number = self._create_ticket(self.team_public, partner_id=self.customer_2.id)
-        (with_partner | phone_only | no_number).write({'stage_id': self.stage_progress.id})
+        (with_partner | phone_only | no_number).with_user(self.agent).write({'stage_id': self.stage_progress.id})
         sms = self.env['sms.sms'].search([('mail_message_id.res_id', 'in', (with_partner | phone_only | no_number).ids),
                                           ('mail_message_id.model', '=', 'helpdesk.ticket')])
         # sanitized to E.164 when the phonenumbers library is there
@@ -149,7 +149,7 @@ class TestStageTemplates(HelpdeskCommon, MailCase):
         quiet = self._create_ticket(self.team_public, partner_id=self.customer.id, user_id=self.agent.id)
         rated = self._create_ticket(self.team_company, partner_id=self.customer.id, user_id=self.agent.id)
         with self.mock_mail_gateway():
-            (quiet | rated).write({'stage_id': self.stage_solved.id})
+            (quiet | rated).with_user(self.agent).write({'stage_id': self.stage_solved.id})
         self.assertFalse(quiet.rating_ids)
         self.assertEqual(len(rated.rating_ids), 1)
         request = rated.message_ids.filtered(lambda m: rated.rating_ids.access_token in (m.body or ''))
