@@ -17,6 +17,7 @@ automatic assignment, customer portal, public ticket form, ratings, merge and co
         'security/ir.model.access.csv',
         'data/helpdesk_data.xml',
         'data/mail_template_data.xml',
+        'data/ir_cron_data.xml',
         'views/helpdesk_stage_views.xml',
         'views/helpdesk_tag_views.xml',
         'views/helpdesk_ticket_category_views.xml',

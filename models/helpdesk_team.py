@@ -1,7 +1,14 @@
 from ast import literal_eval
+from collections import defaultdict
+from datetime import datetime, timedelta
+from functools import partial
+
+from markupsafe import Markup
 
 from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.osv import expression
+from odoo.tools import SQL, email_normalize, split_every
 
 PRIVACY_VISIBILITY = [
     ('invited_internal', 'Invited internal users (private)'),
@@ -59,7 +66,10 @@ class HelpdeskTeam(models.Model):
         help="Working hours used to compute SLA deadlines and reporting durations.")
 
     # assignment
-    auto_assignment = fields.Boolean('Automatic Assignment')
+    auto_assignment = fields.Boolean(
+        'Automatic Assignment',
+        help="Give each new unassigned ticket to a team member (every helpdesk agent of the company when the "
+             "team has no members), skipping people on time off.")
     assign_method = fields.Selection([
         ('randomly', 'Each user is assigned an equal number of tickets'),
         ('balanced', 'Each user has an equal number of open tickets'),
@@ -74,7 +84,9 @@ class HelpdeskTeam(models.Model):
     auto_close_ticket = fields.Boolean('Automatic Closing')
     auto_close_day = fields.Integer('Inactive Period (days)', default=7)
     to_stage_id = fields.Many2one(
-        'helpdesk.stage', 'Move to Stage', domain="[('id', 'in', stage_ids), ('fold', '=', True)]")
+        'helpdesk.stage', 'Move to Stage', domain="[('id', 'in', stage_ids), ('fold', '=', True)]",
+        compute='_compute_to_stage_id', store=True, readonly=False,
+        help="Inactive tickets move to this stage. By default the team's first folded stage.")
     from_stage_ids = fields.Many2many(
         'helpdesk.stage', 'helpdesk_team_auto_close_stage_rel', 'team_id', 'stage_id',
         string='In Stages', domain="[('id', 'in', stage_ids), ('fold', '=', False)]")
@@ -103,6 +115,17 @@ class HelpdeskTeam(models.Model):
                 team.message_unsubscribe(partner_ids=(old - new).ids)
             if new - old:
                 team.message_subscribe(partner_ids=(new - old).ids)
+
+    @api.depends('stage_ids', 'stage_ids.fold')
+    def _compute_to_stage_id(self):
+        for team in self:
+            if team.to_stage_id not in team.stage_ids or not team.to_stage_id.fold:
+                team.to_stage_id = team.stage_ids.filtered('fold')[:1]
+
+    @api.constrains('auto_close_ticket', 'auto_close_day')
+    def _check_auto_close_day(self):
+        if any(team.auto_close_ticket and team.auto_close_day < 1 for team in self):
+            raise ValidationError(_("Automatic closing needs an inactive period of at least one day."))
 
     def _compute_ticket_counts(self):
         """One grouped query per counter, whatever the number of teams on the dashboard."""
@@ -163,6 +186,191 @@ class HelpdeskTeam(models.Model):
         ])
         # a partner with a portal user is a portal follower; internal users are never share
         followers.filtered(lambda f: all(u.share for u in f.partner_id.user_ids)).unlink()
+
+    # ------------------------------------------------------------
+    # Automatic assignment
+    # ------------------------------------------------------------
+
+    @api.model
+    def _auto_assign_tickets(self, tickets):
+        """Give an agent to each unassigned ticket of an auto-assigning team (a manual choice wins)."""
+        tickets = tickets.sudo().filtered(lambda t: not t.user_id and t.team_id.auto_assignment)
+        if not tickets:
+            return
+        teams = tickets.team_id
+        teams._lock_for_assignment()
+        by_user = defaultdict(list)
+        for ticket, user in teams._pick_assignees(tickets).items():
+            by_user[user].append(ticket.id)
+        for user, ticket_ids in by_user.items():
+            tickets.browse(ticket_ids).write({'user_id': user.id})
+
+    def _lock_for_assignment(self):
+        """Serialize assignment per team, held until the transaction ends.
+
+        The row lock makes a concurrent assignment in the same team wait. The no-op update then makes
+        it fail with a serialization error once we commit (Odoo retries it on a fresh snapshot): under
+        REPEATABLE READ a mere lock would let it count tickets from a snapshot missing ours. NO KEY
+        UPDATE, unlike UPDATE, does not conflict with the key-share locks of ticket inserts.
+        """
+        if self.ids:
+            self.env.cr.execute(SQL(
+                "UPDATE helpdesk_team SET write_date = write_date WHERE id IN "
+                "(SELECT id FROM helpdesk_team WHERE id IN %s ORDER BY id FOR NO KEY UPDATE)",
+                tuple(self.ids)))
+
+    def _pick_assignees(self, tickets):
+        """Agents for a batch of tickets, {ticket: user}, in the order of the tickets.
+
+        Each pick updates the in-memory counts, so a batch is spread exactly as the same tickets created
+        one by one. Present agents are preferred; when every candidate is away, the first one back. Ties
+        go to the oldest last assignment (never assigned first), then the lowest user id. The number of
+        queries does not depend on the number of tickets, teams or members.
+        """
+        now = fields.Datetime.now()
+        candidates = self._get_assignment_candidates()
+        if not any(candidates.values()):
+            return {}
+        back = self._get_assignment_return_dates(candidates, now)
+        stats = self._get_assignment_stats(candidates)
+
+        def load(team, user):
+            count, last = stats[team.id, user.id]
+            return count, last or datetime.min, user.id
+
+        def first_back(team, user):
+            return back[team.id, user.id], load(team, user)
+
+        assignees = {}
+        for ticket in tickets:
+            team = ticket.team_id
+            customer_email = email_normalize(ticket.partner_email or '')
+            users = [
+                user for user in candidates[team]
+                if user.partner_id != ticket.partner_id
+                and not (customer_email and user.email_normalized == customer_email)
+            ]
+            if not users:
+                continue
+            present = [user for user in users if back[team.id, user.id] <= now]
+            if present:
+                user = min(present, key=partial(load, team))
+            else:
+                user = min(users, key=partial(first_back, team))
+            assignees[ticket] = user
+            count = stats[team.id, user.id][0]
+            if team.assign_method == 'randomly' or not ticket.is_closed:
+                count += 1
+            stats[team.id, user.id] = (count, now)
+        return assignees
+
+    def _get_assignment_candidates(self):
+        """{team: users}: the team members, or every helpdesk agent of the team's company when there
+        are none. Active internal users only: never a portal user."""
+        agents = self.env['res.users'].sudo()
+        without_members = self.filtered(lambda t: not t.member_ids)
+        if without_members:
+            agents = agents.search([
+                ('groups_id', 'in', self.env.ref('helpdesk_ce.group_helpdesk_user').id),
+                ('share', '=', False),
+                ('company_ids', 'in', without_members.company_id.ids),
+            ])
+        return {
+            team: (team.member_ids or agents.filtered(lambda u: team.company_id in u.company_ids)).filtered(
+                lambda u: u.active and not u.share)
+            for team in self
+        }
+
+    def _get_assignment_return_dates(self, candidates, now):
+        """{(team id, user id): when the user is available}: now, or the end of the time off under way.
+
+        Time off is what resource.calendar.leaves holds (validated Time Off requests land there too):
+        the leaves of the user's resources, and the company-wide leaves of their working calendar
+        (their resource's calendar in the team's company, else the company's). Back-to-back leaves
+        chain, so the look-ahead finds the real return date.
+        """
+        users = self.env['res.users'].union(*candidates.values())
+        resources = users.resource_ids
+        calendars = resources.calendar_id | self.company_id.resource_calendar_id
+        leaves = self.env['resource.calendar.leaves'].sudo().search_fetch([
+            ('time_type', '=', 'leave'), ('date_to', '>', now),
+            '|', ('resource_id', 'in', resources.ids),
+            '&', ('resource_id', '=', False), '|', ('calendar_id', 'in', calendars.ids), ('calendar_id', '=', False),
+        ], ['resource_id', 'calendar_id', 'company_id', 'date_from', 'date_to'], order='date_from')
+        leaves_of = defaultdict(list)  # key: resource, calendar or company (for leaves of every calendar)
+        for leave in leaves:
+            leaves_of[leave.resource_id or leave.calendar_id or leave.company_id].append(leave)
+        back = {}
+        for team, team_users in candidates.items():
+            company = team.company_id
+            for user in team_users:
+                own = user.resource_ids
+                calendar = (own.filtered(lambda r: r.company_id == company)[:1] or own[:1]).calendar_id \
+                    or company.resource_calendar_id
+                keys = list(own) + [calendar, company]
+                back_at = now
+                for leave in sorted((lv for key in keys for lv in leaves_of[key]), key=lambda lv: lv.date_from):
+                    if leave.date_from > back_at:
+                        break
+                    back_at = max(back_at, leave.date_to)
+                back[team.id, user.id] = back_at
+        return back
+
+    def _get_assignment_stats(self, candidates):
+        """{(team id, user id): (tickets counted by the team's method, last assignment date or None)}.
+
+        One grouped query for the whole batch. Archived tickets (merged, converted) do not count.
+        """
+        users = self.env['res.users'].union(*candidates.values())
+        stats = defaultdict(lambda: (0, None))
+        groups = self.env['helpdesk.ticket'].sudo()._read_group(
+            [('team_id', 'in', self.ids), ('user_id', 'in', users.ids)],
+            ['team_id', 'user_id', 'is_closed'], ['__count', 'assign_date:max'])
+        for team, user, is_closed, count, last in groups:
+            old_count, old_last = stats[team.id, user.id]
+            if team.assign_method == 'balanced' and is_closed:
+                count = 0
+            stats[team.id, user.id] = (old_count + count, max(filter(None, [old_last, last]), default=None))
+        return stats
+
+    # ------------------------------------------------------------
+    # Automatic closing
+    # ------------------------------------------------------------
+
+    @api.model
+    def _cron_auto_close_tickets(self, batch_size=200, auto_commit=False):
+        """Close the tickets that saw no message of any kind and no stage change for their team's
+        inactive period. One search covers every team; tickets are moved and logged batch by batch."""
+        now = fields.Datetime.now()
+        teams = self.search([('auto_close_ticket', '=', True)]).filtered('to_stage_id')
+        if not teams:
+            return
+        tickets = self.env['helpdesk.ticket'].search(
+            expression.OR([team._get_auto_close_domain(now) for team in teams]), order='id')
+        for batch_ids in split_every(batch_size, tickets.ids):
+            for team, team_tickets in tickets.browse(batch_ids).grouped('team_id').items():
+                body = Markup('<p>%s</p>') % _(
+                    "Closed automatically after %(days)s days without activity.", days=team.auto_close_day)
+                team_tickets._message_log_batch(dict.fromkeys(team_tickets.ids, body))
+                team_tickets.write({'stage_id': team.to_stage_id.id})
+            if auto_commit:
+                self.env.cr.commit()
+
+    def _get_auto_close_domain(self, now):
+        """Tickets of this team inactive since before now minus its period, in its chosen stages
+        (every open stage when none is chosen)."""
+        self.ensure_one()
+        cutoff = now - timedelta(days=self.auto_close_day)
+        if self.from_stage_ids:
+            stage_domain = [('stage_id', 'in', self.from_stage_ids.ids)]
+        else:
+            stage_domain = [('is_closed', '=', False)]
+        return expression.AND([stage_domain, [
+            ('team_id', '=', self.id),
+            ('stage_id', '!=', self.to_stage_id.id),
+            ('date_last_stage_update', '<', cutoff),
+            ('message_ids', 'not any', [('date', '>=', cutoff)]),
+        ]])
 
     # ------------------------------------------------------------
     # Mail alias

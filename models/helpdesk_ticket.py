@@ -11,6 +11,12 @@ DUPLICATE_THRESHOLD_DEFAULT = 60
 # A ticket reference between brackets in a mail subject, e.g. "Re: [HD00042] Printer on fire"
 TICKET_REF_SUBJECT_RE = re.compile(r'\[([A-Za-z0-9/_-]{2,32})\]')
 
+KANBAN_STATES = [
+    ('normal', 'In Progress'),
+    ('done', 'Ready'),
+    ('blocked', 'Blocked'),
+]
+
 TICKET_PRIORITIES = [
     ('0', 'Low'),
     ('1', 'Medium'),
@@ -90,6 +96,15 @@ class HelpdeskTicket(models.Model):
         [('lead', 'Lead'), ('opportunity', 'Opportunity')], compute='_compute_lead_conversion_type',
         help="What the current user converts tickets into: nothing without sales rights, leads when CRM uses them.")
 
+    date_last_stage_update = fields.Datetime(
+        'Last Stage Update', compute='_compute_date_last_stage_update', store=True, index=True, copy=False)
+    kanban_state = fields.Selection(
+        KANBAN_STATES, string='Kanban State', compute='_compute_kanban_state', store=True, readonly=False,
+        copy=False, help="Reset to In Progress when the ticket changes stage.")
+    legend_normal = fields.Char(related='stage_id.legend_normal')
+    legend_done = fields.Char(related='stage_id.legend_done')
+    legend_blocked = fields.Char(related='stage_id.legend_blocked')
+
     # ------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------
@@ -155,6 +170,14 @@ class HelpdeskTicket(models.Model):
         for ticket in self:
             ticket.duplicate_ticket_count = len(ticket._get_possible_duplicates())
 
+    @api.depends('stage_id')
+    def _compute_date_last_stage_update(self):
+        self.date_last_stage_update = fields.Datetime.now()
+
+    @api.depends('stage_id')
+    def _compute_kanban_state(self):
+        self.kanban_state = 'normal'
+
     def _compute_access_url(self):
         super()._compute_access_url()
         for ticket in self:
@@ -185,12 +208,19 @@ class HelpdeskTicket(models.Model):
             vals['ticket_ref'] = ref
         tickets = super().create(vals_list)
         tickets._subscribe_team_and_customer()
+        self.env['helpdesk.team']._auto_assign_tickets(tickets)
+        tickets._send_stage_messages()
         return tickets
 
     def write(self, vals):
+        stages_before = {t.id: t.stage_id for t in self} if {'stage_id', 'team_id'} & set(vals) else None
         res = super().write(vals)
         if 'team_id' in vals or 'partner_id' in vals:
             self._subscribe_team_and_customer(customer='partner_id' in vals, team='team_id' in vals)
+        if 'team_id' in vals and 'user_id' not in vals:
+            self.env['helpdesk.team']._auto_assign_tickets(self)
+        if stages_before is not None:
+            self.filtered(lambda t: t.stage_id != stages_before[t.id])._send_stage_messages()
         return res
 
     @api.model
@@ -371,6 +401,50 @@ class HelpdeskTicket(models.Model):
         except UserError:  # no read access to the partner
             pass
         return recipients
+
+    def _phone_get_number_fields(self):
+        return ['partner_phone']
+
+    def _send_stage_messages(self):
+        """Email and text the customer of tickets that just entered a stage carrying templates.
+
+        The email is a public comment: the customer gets it with the access button, sees it on the portal,
+        and agents see what was sent. A rating request (a template rendering a rating token) goes through
+        Odoo's rating flow instead, private to the customer, and only for teams that use ratings.
+        Nothing is sent under ``tracking_disable`` (an import, by default), like every mail.thread post.
+        """
+        if self.env.context.get('tracking_disable'):
+            return
+        for stage, tickets in self.grouped('stage_id').items():
+            if not stage.template_id and not stage.sms_template_id:
+                continue
+            for own_ticket, group in tickets.grouped(lambda t: t.partner_id == self.env.user.partner_id).items():
+                # a customer creating or moving their own ticket (portal, form) still gets the message
+                group = group.with_context(mail_notify_author=own_ticket)
+                if stage.template_id:
+                    group._send_stage_email(stage.template_id)
+                if stage.sms_template_id:
+                    group._send_stage_sms(stage.sms_template_id)
+
+    def _send_stage_email(self, template):
+        tickets = self.filtered(lambda t: t.partner_id or t.partner_email)
+        if self._is_rating_template(template):
+            tickets.filtered(lambda t: t.team_id.use_rating and t.partner_id).rating_send_request(
+                template, force_send=False)
+        elif tickets:
+            tickets.message_post_with_source(template, message_type='comment', subtype_xmlid='mail.mt_comment')
+
+    def _send_stage_sms(self, template):
+        """Queue one SMS per ticket with a number (its own, else its customer's); the SMS cron sends them."""
+        tickets = self.filtered(lambda t: t.partner_phone or t.partner_id.mobile or t.partner_id.phone)
+        bodies = template._render_field('body', tickets.ids, compute_lang=True)
+        for ticket in tickets:
+            ticket._message_sms(bodies[ticket.id], put_in_queue=True)
+
+    @api.model
+    def _is_rating_template(self, template):
+        """A template asking for a rating: it renders a rating token (as helpdesk_ce.mail_template_ticket_rating)."""
+        return '_rating_get_access_token' in (template.body_html or '')
 
     def _track_subtype(self, init_values):
         self.ensure_one()

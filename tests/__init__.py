@@ -10,3 +10,6 @@ from . import test_rating
 from . import test_portal_tours
 from . import test_merge
 from . import test_convert_lead
+from . import test_assignment
+from . import test_stage_templates
+from . import test_auto_close
