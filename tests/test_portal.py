@@ -141,6 +141,20 @@ class TestPortal(HelpdeskHttpCommon):
         for hidden in ('blacklist', 'secret_note', 'public_notice'):
             self.assertNotIn(hidden, page, "messages come through the chatter, public ones only")
 
+    def test_merged_ticket_page_points_to_target(self):
+        duplicate = self._create_ticket(self.team_public, name='Paula printer jam again',
+                                        partner_id=self.portal.partner_id.id)
+        self.authenticate('hd_portal', 'hd_portal')
+        self.assertNotIn('was merged into', self.url_open('/my/tickets/%s' % duplicate.id).text)
+        wizard = self.env['helpdesk.ticket.merge'].create({
+            'ticket_ids': [(6, 0, (self.ticket_a | duplicate).ids)], 'target_ticket_id': self.ticket_a.id})
+        wizard.action_merge()
+        self.assertEqual(duplicate.merged_into_id, self.ticket_a)
+        page = self.url_open('/my/tickets/%s' % duplicate.id).text
+        self.assertIn('was merged into', page)
+        self.assertIn('href="%s"' % self.ticket_a_url, page)
+        self.assertIn(self.ticket_a.ticket_ref, page)
+
     def test_ticket_page_isolation(self):
         self.authenticate('hd_portal2', 'hd_portal2')
         response = self.url_open(self.ticket_a_url)
