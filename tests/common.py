@@ -2,6 +2,34 @@ import re
 
 from odoo.tests.common import HttpCase, TransactionCase, new_test_user
 
+# An email to a team alias, for the mail gateway tests: format() fills the headers
+TICKET_MAIL = """Return-Path: {return_path}
+To: {to}
+cc: {cc}
+Received: by mail1.example.com (Postfix, from userid 10002)
+    id 5DF9ABFB2A; Fri, 10 Aug 2012 16:16:39 +0200 (CEST)
+From: {email_from}
+Subject: {subject}
+MIME-Version: 1.0
+Content-Type: multipart/alternative;
+    boundary="----=_Part_4200734_24778174.1344608186754"
+Date: Fri, 10 Aug 2012 14:16:26 +0000
+Message-ID: {msg_id}
+{extra}
+------=_Part_4200734_24778174.1344608186754
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: quoted-printable
+
+My printer is on fire.
+
+------=_Part_4200734_24778174.1344608186754
+Content-Type: text/html; charset=utf-8
+Content-Transfer-Encoding: quoted-printable
+
+<html><body><p>My printer is on fire.</p><script>alert(1)</script></body></html>
+------=_Part_4200734_24778174.1344608186754--
+"""
+
 
 class HelpdeskDataMixin:
     """Users of every kind, one team per visibility level, and a helper to make tickets."""

@@ -8,24 +8,7 @@ from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.helpdesk_ce.wizard.helpdesk_ticket_merge import HelpdeskTicketMerge
 
-from .common import HelpdeskCommon
-
-REPLY_TEMPLATE = """Return-Path: {return_path}
-To: {to}
-cc: {cc}
-Received: by mail1.example.com (Postfix, from userid 10002)
-    id 5DF9ABFB2A; Fri, 10 Aug 2012 16:16:39 +0200 (CEST)
-From: {email_from}
-Subject: {subject}
-MIME-Version: 1.0
-Content-Type: text/plain; charset="utf-8"
-Date: Fri, 10 Aug 2012 14:16:26 +0000
-Message-ID: {msg_id}
-{extra}
-
-It is still on fire, please hurry.
-"""
-
+from .common import TICKET_MAIL, HelpdeskCommon
 
 class HelpdeskMergeCommon(HelpdeskCommon):
 
@@ -332,7 +315,7 @@ class TestMergeMailGateway(HelpdeskMergeCommon, MailCommon):
 
     def _reply(self, message, subject):
         return self.format_and_process(
-            REPLY_TEMPLATE, 'Carla Customer <carla@example.com>', 'support@test.mycompany.com',
+            TICKET_MAIL, 'Carla Customer <carla@example.com>', 'support@test.mycompany.com',
             subject=subject, extra='In-Reply-To: %s\n' % message.message_id,
             target_model='helpdesk.ticket', target_field='name')
 
@@ -352,7 +335,7 @@ class TestMergeMailGateway(HelpdeskMergeCommon, MailCommon):
             # a reply to the merged ticket itself
             self._reply(summary, 'Re: merged ticket')
         bodies = target.message_ids.mapped('body')
-        self.assertEqual(len([b for b in bodies if 'still on fire' in b]), 2)
+        self.assertEqual(len([b for b in bodies if 'My printer is on fire' in b]), 2)
         self.assertEqual(merged.message_ids, merged_messages, "nothing new on the merged ticket")
 
         # chains of merges are followed
@@ -360,8 +343,8 @@ class TestMergeMailGateway(HelpdeskMergeCommon, MailCommon):
         self._merge(final | target, target=final)
         with self.mock_mail_gateway():
             self._reply(summary, 'Re: merged twice')
-        self.assertEqual(len(final.message_ids.filtered(lambda m: 'still on fire' in m.body)), 3)
-        self.assertFalse(merged.message_ids.filtered(lambda m: 'still on fire' in m.body))
+        self.assertEqual(len(final.message_ids.filtered(lambda m: 'My printer is on fire' in m.body)), 3)
+        self.assertFalse(merged.message_ids.filtered(lambda m: 'My printer is on fire' in m.body))
 
 
 @tagged('post_install', '-at_install')
