@@ -1,4 +1,6 @@
 from . import models
+from . import report
+from . import populate
 
 
 def pre_init_hook(env):

@@ -17,17 +17,23 @@ automatic assignment, customer portal, public ticket form, ratings, merge and co
         'security/ir.model.access.csv',
         'data/helpdesk_data.xml',
         'data/mail_template_data.xml',
+        'data/helpdesk_sla_cron.xml',
         'views/helpdesk_stage_views.xml',
         'views/helpdesk_tag_views.xml',
         'views/helpdesk_ticket_category_views.xml',
+        'views/helpdesk_sla_views.xml',
         'views/helpdesk_ticket_views.xml',
         'views/helpdesk_team_views.xml',
+        'report/helpdesk_report_views.xml',
         'views/helpdesk_menus.xml',
     ],
     'demo': [
         'demo/helpdesk_demo.xml',
     ],
     'assets': {
+        'web.assets_backend': [
+            'helpdesk_ce/static/src/**/*',
+        ],
         'web.assets_tests': [
             'helpdesk_ce/static/tests/tours/**/*',
         ],

@@ -1,4 +1,8 @@
+import json
 from ast import literal_eval
+from datetime import datetime, time, timedelta
+
+import pytz
 
 from odoo import _, api, fields, models
 from odoo.osv import expression
@@ -14,7 +18,9 @@ TICKET_COUNTERS = {
     'open': [('is_closed', '=', False)],
     'unassigned': [('is_closed', '=', False), ('user_id', '=', False)],
     'urgent': [('is_closed', '=', False), ('priority', '=', '3')],
+    'sla_failed': [('is_closed', '=', False), ('sla_fail', '=', True)],
 }
+DASHBOARD_DAYS = 7
 
 
 class HelpdeskTeam(models.Model):
@@ -89,6 +95,13 @@ class HelpdeskTeam(models.Model):
     unassigned_ticket_count = fields.Integer(compute='_compute_ticket_counts')
     urgent_ticket_count = fields.Integer(compute='_compute_ticket_counts')
     my_ticket_count = fields.Integer(compute='_compute_ticket_counts')
+    sla_failed_ticket_count = fields.Integer(compute='_compute_ticket_counts')
+    dashboard_rating_avg = fields.Float(
+        'Average Rating (7 days)', compute='_compute_dashboard_rating_avg',
+        help="Average of the ratings customers gave in the last 7 days (1 to 5); 0 without ratings.")
+    dashboard_graph_data = fields.Text(
+        compute='_compute_dashboard_graph_data', help="Tickets opened and closed per day over the last 7 days.")
+    sla_ids = fields.One2many('helpdesk.sla', 'team_id', string='SLA Policies')
 
     @api.depends('message_partner_ids')
     def _compute_follow_all_partner_ids(self):
@@ -113,6 +126,38 @@ class HelpdeskTeam(models.Model):
                 expression.AND([domain, [('team_id', 'in', self.ids)]]), ['team_id'], ['__count']))
             for team in self:
                 team['%s_ticket_count' % key] = counts.get(team, 0)
+
+    def _compute_dashboard_rating_avg(self):
+        """One grouped query for all teams."""
+        since = fields.Datetime.now() - timedelta(days=DASHBOARD_DAYS)
+        averages = dict(self.env['rating.rating'].sudo()._read_group([
+            ('parent_res_model', '=', self._name), ('parent_res_id', 'in', self.ids),
+            ('consumed', '=', True), ('rating', '>=', 1), ('write_date', '>=', since),
+        ], ['parent_res_id'], ['rating:avg']))
+        for team in self:
+            team.dashboard_rating_avg = averages.get(team.id, 0.0)
+
+    def _compute_dashboard_graph_data(self):
+        """Tickets opened and closed per day (in the user's timezone): two grouped queries for all teams."""
+        tz = pytz.timezone(self.env.context.get('tz') or self.env.user.tz or 'UTC')
+        today = fields.Datetime.now().replace(tzinfo=pytz.utc).astimezone(tz).date()
+        days = [today - timedelta(days=n) for n in range(DASHBOARD_DAYS - 1, -1, -1)]
+        since = tz.localize(datetime.combine(days[0], time.min)).astimezone(pytz.utc).replace(tzinfo=None)
+        Ticket = self.env['helpdesk.ticket'].with_context(tz=tz.zone)
+        counts = {}
+        for key, date_field in (('opened', 'create_date'), ('closed', 'close_date')):
+            counts[key] = {
+                (team.id, day.date()): count
+                for team, day, count in Ticket._read_group(
+                    [('team_id', 'in', self.ids), (date_field, '>=', since)],
+                    ['team_id', '%s:day' % date_field], ['__count'])
+            }
+        for team in self:
+            team.dashboard_graph_data = json.dumps([{
+                'date': fields.Date.to_string(day),
+                'opened': counts['opened'].get((team.id, day), 0),
+                'closed': counts['closed'].get((team.id, day), 0),
+            } for day in days])
 
     # ------------------------------------------------------------
     # CRUD
