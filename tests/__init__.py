@@ -1,2 +1,3 @@
 from . import test_ticket
 from . import test_tours
+from . import test_sla
