@@ -137,6 +137,7 @@ class HelpdeskTeam(models.Model):
         for team in self:
             team.dashboard_rating_avg = averages.get(team.id, 0.0)
 
+    @api.depends_context('tz', 'uid')
     def _compute_dashboard_graph_data(self):
         """Tickets opened and closed per day (in the user's timezone): two grouped queries for all teams."""
         tz = pytz.timezone(self.env.context.get('tz') or self.env.user.tz or 'UTC')
