@@ -101,7 +101,7 @@ class HelpdeskTeam(models.Model):
         help="Average of the ratings customers gave in the last 7 days (1 to 5); 0 without ratings.")
     dashboard_graph_data = fields.Text(
         compute='_compute_dashboard_graph_data', help="Tickets opened and closed per day over the last 7 days.")
-    sla_ids = fields.One2many('helpdesk.sla', 'team_id', string='SLA Policies')
+    sla_ids = fields.One2many('helpdesk.sla', 'team_id', string="Team's SLA Policies")
 
     @api.depends('message_partner_ids')
     def _compute_follow_all_partner_ids(self):

@@ -73,11 +73,15 @@ class HelpdeskTicket(models.Model):
         closing, then measure them and their SLA statuses the way the live events would have."""
         rand = populate.Random('helpdesk.ticket+history')
         now = fields.Datetime.now()
+        self.env.flush_all()  # the values computed at creation must not land over the history
         for count, chunk in enumerate(split_every(1000, tickets.ids, self.browse), 1):
             _logger.info('Helpdesk ticket history: %s/%s', min(count * 1000, len(tickets)), len(tickets))
             rows = []
             for ticket in chunk:
-                created = now - timedelta(seconds=rand.randint(0, 365 * 86400))
+                # closed tickets spread over the year; open ones are mostly recent
+                age = rand.randint(0, 365 * 86400) if ticket.is_closed else min(
+                    365 * 86400, int(rand.expovariate(1 / (4 * 86400))))
+                created = now - timedelta(seconds=age)
                 closed = ticket.is_closed and min(now, created + timedelta(hours=rand.expovariate(1 / 60)))
                 end = closed or now
                 assigned = ticket.user_id and min(end, created + timedelta(hours=rand.expovariate(1 / 6)))
@@ -95,7 +99,7 @@ class HelpdeskTicket(models.Model):
                 self.env.add_to_compute(self._fields[fname], chunk)
             self._populate_sla_history(chunk, now)
             self._populate_ratings(chunk, rand)
-            chunk.flush_recordset()
+            self.env.flush_all()
             self.env.cr.commit()
 
     def _populate_sla_history(self, tickets, now):
@@ -141,11 +145,12 @@ class HelpdeskTicket(models.Model):
             'rating': rand.choices([5, 3, 1], [0.7, 0.2, 0.1])[0],
             'consumed': True,
         } for ticket in rated])
-        self.env.add_to_compute(self._fields['rating_last_value'], rated)
         self.env.flush_all()
+        now = fields.Datetime.now()
         execute_values(self.env.cr._obj, """
             UPDATE rating_rating r SET create_date = v.rated, write_date = v.rated
               FROM (VALUES %s) AS v(id, rated) WHERE r.id = v.id
-        """, [(rating.id, ticket.close_date + timedelta(hours=rand.randint(1, 72)))
+        """, [(rating.id, min(now, ticket.close_date + timedelta(hours=rand.randint(1, 72))))
               for rating, ticket in zip(ratings, rated)], template='(%s, %s::timestamp)')
         ratings.invalidate_recordset(['create_date', 'write_date'])
+        self.env.add_to_compute(self._fields['rating_last_value'], rated)
