@@ -1,11 +1,11 @@
 import json
 from ast import literal_eval
+from collections import defaultdict
 from datetime import datetime, time, timedelta
 
 import pytz
 
 from odoo import _, api, fields, models
-from odoo.osv import expression
 
 PRIVACY_VISIBILITY = [
     ('invited_internal', 'Invited internal users (private)'),
@@ -13,7 +13,8 @@ PRIVACY_VISIBILITY = [
     ('portal', 'Invited portal users and all internal users (public)'),
 ]
 
-# Dashboard counters: name of the count field -> domain on tickets of the team
+# Dashboard counters: name of the count field -> domain on tickets of the team. Only (field, '=', value)
+# conditions on open tickets: the dashboard counts them on grouped rows (see _compute_ticket_counts).
 TICKET_COUNTERS = {
     'open': [('is_closed', '=', False)],
     'unassigned': [('is_closed', '=', False), ('user_id', '=', False)],
@@ -21,6 +22,11 @@ TICKET_COUNTERS = {
     'sla_failed': [('is_closed', '=', False), ('sla_fail', '=', True)],
 }
 DASHBOARD_DAYS = 7
+
+
+def _group_value(value):
+    """A grouped value as a domain compares it: records by id, empty ones as False."""
+    return (value.id or False) if isinstance(value, models.BaseModel) else value
 
 
 class HelpdeskTeam(models.Model):
@@ -118,14 +124,20 @@ class HelpdeskTeam(models.Model):
                 team.message_subscribe(partner_ids=(new - old).ids)
 
     def _compute_ticket_counts(self):
-        """One grouped query per counter, whatever the number of teams on the dashboard."""
-        Ticket = self.env['helpdesk.ticket']
+        """One grouped query for every counter and every team: the open tickets grouped by the fields the
+        counters test, each group then added to the counters whose conditions it meets."""
         counters = dict(TICKET_COUNTERS, my=[('is_closed', '=', False), ('user_id', '=', self.env.uid)])
-        for key, domain in counters.items():
-            counts = dict(Ticket._read_group(
-                expression.AND([domain, [('team_id', 'in', self.ids)]]), ['team_id'], ['__count']))
-            for team in self:
-                team['%s_ticket_count' % key] = counts.get(team, 0)
+        fnames = sorted({fname for domain in counters.values() for fname, _op, _value in domain} - {'is_closed'})
+        totals = defaultdict(int)
+        for team, *values, count in self.env['helpdesk.ticket']._read_group(
+                [('is_closed', '=', False), ('team_id', 'in', self.ids)], ['team_id', *fnames], ['__count']):
+            row = dict(zip(fnames, values), is_closed=False)
+            for key, domain in counters.items():
+                if all(_group_value(row[fname]) == value for fname, _op, value in domain):
+                    totals[team.id, key] += count
+        for team in self:
+            for key in counters:
+                team['%s_ticket_count' % key] = totals[team.id, key]
 
     def _compute_dashboard_rating_avg(self):
         """One grouped query for all teams."""

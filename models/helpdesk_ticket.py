@@ -1,4 +1,4 @@
-from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo import SUPERUSER_ID, _, api, fields, models, tools
 from odoo.exceptions import UserError
 
 TICKET_PRIORITIES = [
@@ -195,6 +195,12 @@ class HelpdeskTicket(models.Model):
     # ------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------
+
+    def init(self):
+        super().init()
+        # the dashboard graph counts the tickets opened and closed in the last days
+        for fname in ('create_date', 'close_date'):
+            tools.create_index(self.env.cr, 'helpdesk_ticket_%s_index' % fname, self._table, [fname])
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -44,6 +44,11 @@ class TestDashboard(HelpdeskSLACommon):
         self.assertEqual(team.sla_failed_ticket_count, 2, "open tickets only")
         action = team.with_context(ticket_counter='sla_failed').action_view_tickets()
         self.assertEqual(self.env['helpdesk.ticket'].search(action['domain']), mine | urgent)
+        # each counter counts what its link opens
+        Ticket = self.env['helpdesk.ticket'].with_user(self.agent)
+        for counter in ('open', 'unassigned', 'urgent', 'sla_failed', 'my'):
+            action = team.with_context(ticket_counter=counter).action_view_tickets()
+            self.assertEqual(team['%s_ticket_count' % counter], Ticket.search_count(action['domain']), counter)
 
     def test_rating_over_seven_days(self):
         self.team.use_rating = True
@@ -105,8 +110,8 @@ class TestDashboard(HelpdeskSLACommon):
         if self.warm:
             self.assertEqual(counts[0], counts[1])
         self.env.invalidate_all()
-        # teams (2, with their prefetched fields), aliases, 5 counters, the rating average, 2 for the graph
-        with self.assertQueryCount(11):
+        # teams (2, with their prefetched fields), aliases, the counters, the rating average, 2 for the graph
+        with self.assertQueryCount(7):
             self._read_dashboard(many)
 
 
