@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 
 from .common import HelpdeskSLACommon
 
@@ -387,3 +387,16 @@ class TestSLAFirstResponse(HelpdeskSLACommon):
             self.env['helpdesk.sla.status']._cron_fail_overdue()
         self.assertEqual(ticket.sla_status_ids.status, 'ongoing')
         self.assertFalse(ticket.sla_status_ids.deadline)
+
+
+@tagged('post_install', '-at_install')
+class TestSLATour(HttpCase):
+
+    def test_manager_creates_a_policy(self):
+        self.env['helpdesk.team'].create({'name': 'SLA Tour Team'})
+        self.start_tour('/web', 'helpdesk_ce_sla_policy_tour', login='admin')
+        sla = self.env['helpdesk.sla'].search([('name', '=', 'Solved within half a day')])
+        self.assertEqual(sla.team_id.name, 'SLA Tour Team')
+        self.assertEqual(sla.stage_id, self.env.ref('helpdesk_ce.stage_solved'))
+        self.assertEqual(sla.time, 4)
+        self.assertEqual(sla.target_type, 'stage')
