@@ -72,6 +72,11 @@ class HelpdeskSLA(models.Model):
             ongoing.filtered(lambda s: s.status == 'ongoing' and not s.paused_since)._recompute_deadline()
         return res
 
+    def unlink(self):
+        # through the ORM, so that the tickets' deadline and failed flag follow (a database cascade would not)
+        self.env['helpdesk.sla.status'].sudo().search([('sla_id', 'in', self.ids)]).unlink()
+        return super().unlink()
+
     # ------------------------------------------------------------
     # Matching and the clock
     # ------------------------------------------------------------

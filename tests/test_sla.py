@@ -79,6 +79,18 @@ class TestSLADeadlines(HelpdeskSLACommon):
         with self.assertRaises(ValidationError):
             self._create_sla(exclude_stage_ids=[(4, self.stage_solved.id)])
 
+    def test_deleting_a_policy_clears_the_tickets(self):
+        sla = self._create_sla(time=2)
+        with self._at(MONDAY):
+            ticket = self._create_ticket(self.team)
+        with self._at('2024-01-08 13:00:00'):
+            self.env['helpdesk.sla.status']._cron_fail_overdue()
+        self.assertTrue(ticket.sla_fail)
+        sla.unlink()
+        self.assertFalse(ticket.sla_status_ids)
+        self.assertFalse(ticket.sla_fail)
+        self.assertFalse(ticket.sla_deadline)
+
     def test_policy_time_change_moves_open_deadlines(self):
         sla = self._create_sla(time=8)
         with self._at(MONDAY):
