@@ -1,6 +1,8 @@
 from . import controllers
 from . import models
 from . import wizard
+from . import report
+from . import populate
 
 
 def pre_init_hook(env):

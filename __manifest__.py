@@ -18,11 +18,14 @@ automatic assignment, customer portal, public ticket form, ratings, merge and co
         'data/helpdesk_data.xml',
         'data/mail_template_data.xml',
         'data/ir_cron_data.xml',
+        'data/helpdesk_sla_cron.xml',
         'views/helpdesk_stage_views.xml',
         'views/helpdesk_tag_views.xml',
         'views/helpdesk_ticket_category_views.xml',
+        'views/helpdesk_sla_views.xml',
         'views/helpdesk_ticket_views.xml',
         'views/helpdesk_team_views.xml',
+        'report/helpdesk_report_views.xml',
         'views/helpdesk_menus.xml',
         'views/portal_templates.xml',
         'views/helpdesk_form_templates.xml',
@@ -34,6 +37,9 @@ automatic assignment, customer portal, public ticket form, ratings, merge and co
         'demo/helpdesk_demo.xml',
     ],
     'assets': {
+        'web.assets_backend': [
+            'helpdesk_ce/static/src/**/*',
+        ],
         'web.assets_tests': [
             'helpdesk_ce/static/tests/tours/**/*',
         ],

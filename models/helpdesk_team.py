@@ -1,8 +1,10 @@
+import json
 from ast import literal_eval
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from functools import partial
 
+import pytz
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
@@ -16,12 +18,20 @@ PRIVACY_VISIBILITY = [
     ('portal', 'Invited portal users and all internal users (public)'),
 ]
 
-# Dashboard counters: name of the count field -> domain on tickets of the team
+# Dashboard counters: name of the count field -> domain on tickets of the team. Only (field, '=', value)
+# conditions on open tickets: the dashboard counts them on grouped rows (see _compute_ticket_counts).
 TICKET_COUNTERS = {
     'open': [('is_closed', '=', False)],
     'unassigned': [('is_closed', '=', False), ('user_id', '=', False)],
     'urgent': [('is_closed', '=', False), ('priority', '=', '3')],
+    'sla_failed': [('is_closed', '=', False), ('sla_fail', '=', True)],
 }
+DASHBOARD_DAYS = 7
+
+
+def _group_value(value):
+    """A grouped value as a domain compares it: records by id, empty ones as False."""
+    return (value.id or False) if isinstance(value, models.BaseModel) else value
 
 
 class HelpdeskTeam(models.Model):
@@ -101,6 +111,13 @@ class HelpdeskTeam(models.Model):
     unassigned_ticket_count = fields.Integer(compute='_compute_ticket_counts')
     urgent_ticket_count = fields.Integer(compute='_compute_ticket_counts')
     my_ticket_count = fields.Integer(compute='_compute_ticket_counts')
+    sla_failed_ticket_count = fields.Integer(compute='_compute_ticket_counts')
+    dashboard_rating_avg = fields.Float(
+        'Average Rating (7 days)', compute='_compute_dashboard_rating_avg',
+        help="Average of the ratings customers gave in the last 7 days (1 to 5); 0 without ratings.")
+    dashboard_graph_data = fields.Text(
+        compute='_compute_dashboard_graph_data', help="Tickets opened and closed per day over the last 7 days.")
+    sla_ids = fields.One2many('helpdesk.sla', 'team_id', string="Team's SLA Policies")
 
     @api.depends('message_partner_ids')
     def _compute_follow_all_partner_ids(self):
@@ -128,14 +145,53 @@ class HelpdeskTeam(models.Model):
             raise ValidationError(_("Automatic closing needs an inactive period of at least one day."))
 
     def _compute_ticket_counts(self):
-        """One grouped query per counter, whatever the number of teams on the dashboard."""
-        Ticket = self.env['helpdesk.ticket']
+        """One grouped query for every counter and every team: the open tickets grouped by the fields the
+        counters test, each group then added to the counters whose conditions it meets."""
         counters = dict(TICKET_COUNTERS, my=[('is_closed', '=', False), ('user_id', '=', self.env.uid)])
-        for key, domain in counters.items():
-            counts = dict(Ticket._read_group(
-                expression.AND([domain, [('team_id', 'in', self.ids)]]), ['team_id'], ['__count']))
-            for team in self:
-                team['%s_ticket_count' % key] = counts.get(team, 0)
+        fnames = sorted({fname for domain in counters.values() for fname, _op, _value in domain} - {'is_closed'})
+        totals = defaultdict(int)
+        for team, *values, count in self.env['helpdesk.ticket']._read_group(
+                [('is_closed', '=', False), ('team_id', 'in', self.ids)], ['team_id', *fnames], ['__count']):
+            row = dict(zip(fnames, values), is_closed=False)
+            for key, domain in counters.items():
+                if all(_group_value(row[fname]) == value for fname, _op, value in domain):
+                    totals[team.id, key] += count
+        for team in self:
+            for key in counters:
+                team['%s_ticket_count' % key] = totals[team.id, key]
+
+    def _compute_dashboard_rating_avg(self):
+        """One grouped query for all teams."""
+        since = fields.Datetime.now() - timedelta(days=DASHBOARD_DAYS)
+        averages = dict(self.env['rating.rating'].sudo()._read_group([
+            ('parent_res_model', '=', self._name), ('parent_res_id', 'in', self.ids),
+            ('consumed', '=', True), ('rating', '>=', 1), ('write_date', '>=', since),
+        ], ['parent_res_id'], ['rating:avg']))
+        for team in self:
+            team.dashboard_rating_avg = averages.get(team.id, 0.0)
+
+    @api.depends_context('tz', 'uid')
+    def _compute_dashboard_graph_data(self):
+        """Tickets opened and closed per day (in the user's timezone): two grouped queries for all teams."""
+        tz = pytz.timezone(self.env.context.get('tz') or self.env.user.tz or 'UTC')
+        today = fields.Datetime.now().replace(tzinfo=pytz.utc).astimezone(tz).date()
+        days = [today - timedelta(days=n) for n in range(DASHBOARD_DAYS - 1, -1, -1)]
+        since = tz.localize(datetime.combine(days[0], time.min)).astimezone(pytz.utc).replace(tzinfo=None)
+        Ticket = self.env['helpdesk.ticket'].with_context(tz=tz.zone)
+        counts = {}
+        for key, date_field in (('opened', 'create_date'), ('closed', 'close_date')):
+            counts[key] = {
+                (team.id, day.date()): count
+                for team, day, count in Ticket._read_group(
+                    [('team_id', 'in', self.ids), (date_field, '>=', since)],
+                    ['team_id', '%s:day' % date_field], ['__count'])
+            }
+        for team in self:
+            team.dashboard_graph_data = json.dumps([{
+                'date': fields.Date.to_string(day),
+                'opened': counts['opened'].get((team.id, day), 0),
+                'closed': counts['closed'].get((team.id, day), 0),
+            } for day in days])
 
     # ------------------------------------------------------------
     # CRUD

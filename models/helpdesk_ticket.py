@@ -1,6 +1,6 @@
 import re
 
-from odoo import _, api, fields, models, tools
+from odoo import SUPERUSER_ID, _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
 
 from . import ticket_similarity
@@ -23,6 +23,9 @@ TICKET_PRIORITIES = [
     ('2', 'High'),
     ('3', 'Urgent'),
 ]
+
+# a change of any of these fields matches the SLA policies again
+SLA_MATCH_FIELDS = ('team_id', 'priority', 'tag_ids', 'category_id', 'partner_id')
 
 
 class HelpdeskTicket(models.Model):
@@ -105,6 +108,26 @@ class HelpdeskTicket(models.Model):
     legend_done = fields.Char(related='stage_id.legend_done')
     legend_blocked = fields.Char(related='stage_id.legend_blocked')
 
+    # SLA (the clock itself lives in helpdesk.sla.status)
+    sla_status_ids = fields.One2many('helpdesk.sla.status', 'ticket_id', string='SLA Policies', copy=False)
+    sla_deadline = fields.Datetime(
+        'SLA Deadline', compute='_compute_sla_deadline', store=True, index='btree_not_null',
+        help="The earliest deadline of the SLA policies still running (empty while their clock is stopped).")
+    sla_fail = fields.Boolean('Failed SLA Policy', compute='_compute_sla_fail', store=True, index=True)
+    sla_overdue = fields.Boolean(
+        'SLA Overdue', compute='_compute_sla_overdue', search='_search_sla_overdue',
+        help="An open ticket with an SLA target not yet reached whose deadline has passed.")
+    # reporting: measured once, when each event happens, in working hours of the team's calendar
+    first_response_date = fields.Datetime(
+        'First Response', readonly=True, copy=False, help="The first public reply of an agent.")
+    assign_hours = fields.Float(
+        'Working Hours to Assign', compute='_compute_assign_hours', store=True, copy=False, group_operator='avg')
+    close_hours = fields.Float(
+        'Working Hours to Close', compute='_compute_close_hours', store=True, copy=False, group_operator='avg')
+    first_response_hours = fields.Float(
+        'Working Hours to First Response', compute='_compute_first_response_hours', store=True, copy=False,
+        group_operator='avg')
+
     # ------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------
@@ -178,6 +201,50 @@ class HelpdeskTicket(models.Model):
     def _compute_kanban_state(self):
         self.kanban_state = 'normal'
 
+    @api.depends('sla_status_ids.deadline', 'sla_status_ids.status')
+    def _compute_sla_deadline(self):
+        for ticket in self:
+            ticket.sla_deadline = min(
+                (s.deadline for s in ticket.sla_status_ids if s.status == 'ongoing' and s.deadline), default=False)
+
+    @api.depends('sla_status_ids.status')
+    def _compute_sla_fail(self):
+        for ticket in self:
+            ticket.sla_fail = any(s.status == 'failed' for s in ticket.sla_status_ids)
+
+    @api.depends('is_closed', 'sla_status_ids.deadline', 'sla_status_ids.reached_datetime')
+    def _compute_sla_overdue(self):
+        now = fields.Datetime.now()
+        for ticket in self:
+            ticket.sla_overdue = not ticket.is_closed and any(
+                not s.reached_datetime and s.deadline and s.deadline < now for s in ticket.sla_status_ids)
+
+    def _search_sla_overdue(self, operator, value):
+        if operator not in ('=', '!=') or not isinstance(value, bool):
+            raise UserError(_("Operation not supported"))
+        domain = [('is_closed', '=', False), ('sla_status_ids', 'any', [
+            ('reached_datetime', '=', False), ('deadline', '<', fields.Datetime.now())])]
+        return domain if (operator == '=') == value else ['!', '&', *domain]
+
+    @api.depends('assign_date')
+    def _compute_assign_hours(self):
+        self._compute_hours_since_creation('assign_date', 'assign_hours')
+
+    @api.depends('close_date')
+    def _compute_close_hours(self):
+        self._compute_hours_since_creation('close_date', 'close_hours')
+
+    @api.depends('first_response_date')
+    def _compute_first_response_hours(self):
+        self._compute_hours_since_creation('first_response_date', 'first_response_hours')
+
+    def _compute_hours_since_creation(self, date_field, hours_field):
+        """Working hours from creation to the event, one calendar fetch for the whole batch."""
+        hours = self.env['helpdesk.sla.status']._work_hours(
+            [(ticket, ticket.create_date, ticket[date_field]) for ticket in self])
+        for ticket, value in zip(self, hours):
+            ticket[hours_field] = value
+
     def _compute_access_url(self):
         super()._compute_access_url()
         for ticket in self:
@@ -201,6 +268,12 @@ class HelpdeskTicket(models.Model):
     # CRUD
     # ------------------------------------------------------------
 
+    def init(self):
+        super().init()
+        # the dashboard graph counts the tickets opened and closed in the last days
+        for fname in ('create_date', 'close_date'):
+            tools.create_index(self.env.cr, 'helpdesk_ticket_%s_index' % fname, self._table, [fname])
+
     @api.model_create_multi
     def create(self, vals_list):
         without_ref = [vals for vals in vals_list if not vals.get('ticket_ref') or vals['ticket_ref'] == _('New')]
@@ -209,6 +282,7 @@ class HelpdeskTicket(models.Model):
         tickets = super().create(vals_list)
         tickets._subscribe_team_and_customer()
         self.env['helpdesk.team']._auto_assign_tickets(tickets)
+        self.env['helpdesk.sla.status']._apply_to_tickets(tickets)
         tickets._send_stage_messages()
         return tickets
 
@@ -221,6 +295,7 @@ class HelpdeskTicket(models.Model):
             self.env['helpdesk.team']._auto_assign_tickets(self)
         if stages_before is not None:
             self.filtered(lambda t: t.stage_id != stages_before[t.id])._send_stage_messages()
+        self._sla_after_write(vals)
         return res
 
     @api.model
@@ -238,6 +313,15 @@ class HelpdeskTicket(models.Model):
                 "SELECT nextval(%s) FROM generate_series(1, %s)", ['ir_sequence_%03d' % sequence.id, count])
             return [sequence.get_next_char(number) for number, in self.env.cr.fetchall()]
         return [sequence._next() for _i in range(count)]
+
+    def _sla_after_write(self, vals):
+        """Any write fails overdue statuses; matching fields match the policies again; a stage moves the clock."""
+        now = fields.Datetime.now()
+        self.filtered(lambda t: t.sla_deadline and t.sla_deadline < now).sudo().sla_status_ids._fail_overdue(now)
+        if any(fname in vals for fname in SLA_MATCH_FIELDS):
+            self.env['helpdesk.sla.status']._apply_to_tickets(self)
+        if 'stage_id' in vals or 'team_id' in vals:
+            self.sudo().sla_status_ids._sync_with_stage()
 
     def _subscribe_team_and_customer(self, customer=True, team=True):
         """The customer follows their ticket; the team's followers follow all its tickets."""
@@ -381,6 +465,25 @@ class HelpdeskTicket(models.Model):
     # ------------------------------------------------------------
     # Mail, portal and rating
     # ------------------------------------------------------------
+
+    def _message_post_after_hook(self, message, msg_vals):
+        res = super()._message_post_after_hook(message, msg_vals)
+        if not self.first_response_date and self._is_agent_public_reply(message):
+            self.sudo().first_response_date = message.date
+            self.sudo().sla_status_ids.filtered(lambda s: s.target_type == 'first_response')._reach(message.date)
+        return res
+
+    def _is_agent_public_reply(self, message):
+        """A public reply by a real agent: not a note, not an automatic (template) email, not OdooBot."""
+        if self.env.context.get('helpdesk_stage_template') or message.message_type not in ('comment', 'email'):
+            return False
+        if not message.subtype_id or message.subtype_id.internal or message.is_internal:
+            return False
+        author = message.author_id
+        if not author or author == self.env.ref('base.partner_root'):
+            return False
+        users = author.sudo().with_context(active_test=False).user_ids
+        return any(not user.share and user.id != SUPERUSER_ID for user in users)
 
     def _rating_get_parent_field_name(self):
         return 'team_id'

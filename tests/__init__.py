@@ -13,3 +13,6 @@ from . import test_convert_lead
 from . import test_assignment
 from . import test_stage_templates
 from . import test_auto_close
+from . import test_sla
+from . import test_report
+from . import test_dashboard

@@ -1,5 +1,9 @@
 import re
+from contextlib import contextmanager
 
+from freezegun import freeze_time
+
+from odoo import fields
 from odoo.tests.common import HttpCase, TransactionCase, new_test_user
 
 # An email to a team alias, for the mail gateway tests: format() fills the headers
@@ -82,3 +86,53 @@ class HelpdeskHttpCommon(HelpdeskDataMixin, HttpCase):
         """The CSRF token of the current session (logged in or not), as a page gives it to the browser."""
         response = self.url_open('/web/login' if not self.session or not self.session.uid else '/my')
         return re.search(r'csrf_token: "([^"]+)"', response.text).group(1)
+
+
+class HelpdeskSLACommon(HelpdeskCommon):
+    """A known calendar (Monday to Friday, 9:00-17:00 UTC) on the company team, and a way to travel in time
+    that also moves create_date/write_date (they come from the cursor, not from Python's clock)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.stage_waiting = cls.env.ref('helpdesk_ce.stage_waiting')
+        cls.calendar = cls._create_calendar('Support hours (UTC)', 'UTC')
+        cls.team = cls.team_company
+        cls.team.write({'resource_calendar_id': cls.calendar.id, 'use_sla': True, 'member_ids': [(4, cls.agent.id)]})
+
+    @classmethod
+    def _create_calendar(cls, name, tz, hour_from=9, hour_to=17):
+        return cls.env['resource.calendar'].create({
+            'name': name,
+            'tz': tz,
+            'company_id': cls.company.id,
+            'attendance_ids': [(5, 0, 0)] + [(0, 0, {
+                'name': 'Day %s' % day,
+                'dayofweek': str(day),
+                'hour_from': hour_from,
+                'hour_to': hour_to,
+                'day_period': 'morning',
+            }) for day in range(5)],
+        })
+
+    @contextmanager
+    def _at(self, when):
+        """Freeze Python's clock and the cursor's transaction time at `when` (a naive UTC datetime)."""
+        when = fields.Datetime.to_datetime(when)
+        with freeze_time(when):
+            self.env.cr._now = when
+            try:
+                yield
+                # stored computes run at flush: let them see the same clock
+                self.env.flush_all()
+            finally:
+                self.env.cr._now = None
+
+    @classmethod
+    def _create_sla(cls, **values):
+        return cls.env['helpdesk.sla'].create(dict({
+            'name': 'Solve in a day',
+            'team_id': cls.team.id,
+            'stage_id': cls.stage_solved.id,
+            'time': 8,
+        }, **values))

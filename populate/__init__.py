@@ -1,0 +1,4 @@
+from . import helpdesk_tag
+from . import helpdesk_team
+from . import helpdesk_sla
+from . import helpdesk_ticket
