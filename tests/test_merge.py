@@ -262,7 +262,7 @@ class TestMerge(HelpdeskMergeCommon):
         Message = self.env['mail.message']
         message_count = Message.search_count([('model', '=', 'helpdesk.ticket'), ('res_id', 'in', tickets.ids)])
         self.assertGreater(message_count, 10 * 1000)
-        with self.assertQueryCount(30):
+        with self.assertQueryCount(31):
             wizard.action_merge()
             self.env.flush_all()
         self.assertEqual(Message.search_count([('model', '=', 'helpdesk.ticket'), ('res_id', '=', tickets[0].id)]),
