@@ -1,8 +1,11 @@
 # One command to a running demo (`make run`), one to a green suite (`make test`).
 # Odoo 17.0 itself comes from ODOO_HOME; nothing here downloads it.
 ODOO_HOME ?= /opt/odoo17
-VENV      ?= $(CURDIR)/.venv
-BUILD     ?= $(CURDIR)/.build
+# The virtualenv and the generated files live outside the repository: Odoo walks the addon's folder
+# (translations export, assets), and must find neither a virtualenv nor the link back to itself there.
+WORKDIR   ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/helpdesk_ce/$(shell printf %s "$(CURDIR)" | sha1sum | cut -c1-12)
+VENV      ?= $(WORKDIR)/venv
+BUILD     ?= $(WORKDIR)/build
 DEMO_DB   ?= helpdesk_demo
 TEST_DB   ?= helpdesk_ce_test
 TEST_PORT ?= 8169
@@ -69,4 +72,4 @@ pot: prepare
 	$(ODOO) -c $$conf -d $(TEST_DB) --i18n-export=$(CURDIR)/i18n/helpdesk_ce.pot --modules=helpdesk_ce --stop-after-init
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(WORKDIR)

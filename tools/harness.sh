@@ -6,8 +6,9 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ODOO_HOME=${ODOO_HOME:-/opt/odoo17}
-VENV=${VENV:-$ROOT/.venv}
-BUILD=${BUILD:-$ROOT/.build}
+WORKDIR=${WORKDIR:-${XDG_CACHE_HOME:-$HOME/.cache}/helpdesk_ce/$(printf %s "$ROOT" | sha1sum | cut -c1-12)}
+VENV=${VENV:-$WORKDIR/venv}
+BUILD=${BUILD:-$WORKDIR/build}
 
 check_odoo() {
     local release="$ODOO_HOME/odoo/release.py"
