@@ -1,20 +1,14 @@
 /** @odoo-module **/
 
 import { registry } from "@web/core/registry";
+import { stepUtils } from "@web_tour/tour_service/tour_utils";
 
 // A manager creates a public team from Configuration > Helpdesk Teams.
 registry.category("web_tour.tours").add("helpdesk_ce_team_create_tour", {
     test: true,
     url: "/web",
     steps: () => [
-        {
-            content: "Open the apps menu",
-            trigger: ".o_navbar_apps_menu button",
-        },
-        {
-            content: "Open the Helpdesk app",
-            trigger: '.o_app[data-menu-xmlid="helpdesk_ce.menu_helpdesk_root"]',
-        },
+        ...stepUtils.goToAppSteps("helpdesk_ce.menu_helpdesk_root", "Open the Helpdesk app"),
         {
             content: "Open Configuration",
             trigger: 'button[data-menu-xmlid="helpdesk_ce.menu_helpdesk_config"]',

@@ -1,20 +1,14 @@
 /** @odoo-module **/
 
 import { registry } from "@web/core/registry";
+import { stepUtils } from "@web_tour/tour_service/tour_utils";
 
 // An agent creates a ticket from the kanban, opens it, and drags it to another stage.
 registry.category("web_tour.tours").add("helpdesk_ce_ticket_kanban_tour", {
     test: true,
     url: "/web",
     steps: () => [
-        {
-            content: "Open the apps menu",
-            trigger: ".o_navbar_apps_menu button",
-        },
-        {
-            content: "Open the Helpdesk app",
-            trigger: '.o_app[data-menu-xmlid="helpdesk_ce.menu_helpdesk_root"]',
-        },
+        ...stepUtils.goToAppSteps("helpdesk_ce.menu_helpdesk_root", "Open the Helpdesk app"),
         {
             content: "Open the team's tickets from its dashboard card",
             trigger: '.o_kanban_record:contains("Tour Team") button[name="action_view_tickets"]',
