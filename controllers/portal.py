@@ -183,7 +183,7 @@ class HelpdeskCustomerPortal(CustomerPortal):
         try:
             ticket_sudo = self._document_check_access('helpdesk.ticket', ticket_id, access_token)
         except (AccessError, MissingError):
-            raise NotFound()
+            raise NotFound() from None
         if not ticket_sudo._portal_can_close():
             raise Forbidden(_("This ticket cannot be closed from the portal."))
         user = request.env.user

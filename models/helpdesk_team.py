@@ -69,7 +69,7 @@ class HelpdeskTeam(models.Model):
         help="Agents who handle the team's tickets. Members of a private team see its tickets.")
     stage_ids = fields.Many2many(
         'helpdesk.stage', relation='helpdesk_team_stage_rel', column1='team_id', column2='stage_id',
-        string='Stages', default=_default_stage_ids)
+        string='Stages', default=lambda self: self._default_stage_ids())
     resource_calendar_id = fields.Many2one(
         'resource.calendar', 'Working Hours', default=lambda self: self.env.company.resource_calendar_id,
         domain="['|', ('company_id', '=', False), ('company_id', '=', company_id)]",
@@ -369,23 +369,26 @@ class HelpdeskTeam(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _cron_auto_close_tickets(self, batch_size=200, auto_commit=False):
+    def _cron_auto_close_tickets(self, batch_size=200, limit=5000):
         """Close the tickets that saw no message of any kind and no stage change for their team's
-        inactive period. One search covers every team; tickets are moved and logged batch by batch."""
+        inactive period. One search covers every team; tickets are moved and logged batch by batch.
+        A run closes at most `limit` tickets in its one transaction and, when more wait, runs the cron
+        again at once (as account's auto-post cron does) rather than committing halfway."""
         now = fields.Datetime.now()
         teams = self.search([('auto_close_ticket', '=', True)]).filtered('to_stage_id')
         if not teams:
             return
         tickets = self.env['helpdesk.ticket'].search(
-            expression.OR([team._get_auto_close_domain(now) for team in teams]), order='id')
+            expression.OR([team._get_auto_close_domain(now) for team in teams]), order='id', limit=limit)
         for batch_ids in split_every(batch_size, tickets.ids):
             for team, team_tickets in tickets.browse(batch_ids).grouped('team_id').items():
                 body = Markup('<p>%s</p>') % _(
                     "Closed automatically after %(days)s days without activity.", days=team.auto_close_day)
                 team_tickets._message_log_batch(dict.fromkeys(team_tickets.ids, body))
                 team_tickets.write({'stage_id': team.to_stage_id.id})
-            if auto_commit:
-                self.env.cr.commit()
+            self.env.flush_all()
+        if len(tickets) == limit:
+            self.env.ref('helpdesk_ce.ir_cron_auto_close_tickets')._trigger()
 
     def _get_auto_close_domain(self, now):
         """Tickets of this team inactive since before now minus its period, in its chosen stages

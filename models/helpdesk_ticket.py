@@ -1,3 +1,4 @@
+import logging
 import re
 
 from odoo import SUPERUSER_ID, _, api, fields, models, tools
@@ -5,6 +6,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, consteq
 
 from . import ticket_similarity
+
+_logger = logging.getLogger(__name__)
 
 DUPLICATE_THRESHOLD_PARAM = 'helpdesk_ce.duplicate_similarity_threshold'
 DUPLICATE_THRESHOLD_DEFAULT = 60
@@ -60,10 +63,10 @@ class HelpdeskTicket(models.Model):
     active = fields.Boolean(default=True, tracking=True)
     team_id = fields.Many2one(
         'helpdesk.team', 'Helpdesk Team', required=True, index=True, tracking=True,
-        default=_default_team_id)
+        default=lambda self: self._default_team_id())
     company_id = fields.Many2one(related='team_id.company_id', store=True, index=True, readonly=True)
     stage_id = fields.Many2one(
-        'helpdesk.stage', 'Stage', compute='_compute_stage_id', store=True, readonly=False,
+        'helpdesk.stage', compute='_compute_stage_id', store=True, readonly=False,
         index=True, tracking=True, copy=False, ondelete='restrict',
         domain="[('team_ids', '=', team_id)]", group_expand='_read_group_stage_ids')
     user_id = fields.Many2one(
@@ -79,7 +82,7 @@ class HelpdeskTicket(models.Model):
         'Customer Phone', compute='_compute_partner_info', store=True, readonly=False)
     priority = fields.Selection(TICKET_PRIORITIES, default='0', required=True, index=True, tracking=True)
     tag_ids = fields.Many2many('helpdesk.tag', string='Tags')
-    category_id = fields.Many2one('helpdesk.ticket.category', 'Category', index=True)
+    category_id = fields.Many2one('helpdesk.ticket.category', index=True)
     color = fields.Integer('Color Index')
     is_closed = fields.Boolean(
         'Closed', compute='_compute_is_closed', store=True, index=True,
@@ -88,7 +91,7 @@ class HelpdeskTicket(models.Model):
     assign_date = fields.Datetime('First Assignment', compute='_compute_assign_date', store=True, copy=False)
     # merge and conversion
     merged_into_id = fields.Many2one(
-        'helpdesk.ticket', 'Merged Into', index='btree_not_null', readonly=True, copy=False,
+        'helpdesk.ticket', index='btree_not_null', readonly=True, copy=False,
         help="The ticket this one was merged into.")
     merged_ticket_ids = fields.One2many(
         'helpdesk.ticket', 'merged_into_id', 'Merged Tickets', context={'active_test': False})
@@ -97,7 +100,7 @@ class HelpdeskTicket(models.Model):
         'Merged Into Reference', compute='_compute_merged_into_ref', compute_sudo=True,
         help="Reference of the ticket this one finally went into, following merges of merged tickets.")
     duplicate_ticket_count = fields.Integer('Possible Duplicates', compute='_compute_duplicate_ticket_count')
-    lead_id = fields.Many2one('crm.lead', 'Lead', index='btree_not_null', readonly=True, copy=False,
+    lead_id = fields.Many2one('crm.lead', index='btree_not_null', readonly=True, copy=False,
                               help="The lead or opportunity this ticket was converted into.")
     lead_conversion_type = fields.Selection(
         [('lead', 'Lead'), ('opportunity', 'Opportunity')], compute='_compute_lead_conversion_type',
@@ -106,7 +109,7 @@ class HelpdeskTicket(models.Model):
     date_last_stage_update = fields.Datetime(
         'Last Stage Update', compute='_compute_date_last_stage_update', store=True, index=True, copy=False)
     kanban_state = fields.Selection(
-        KANBAN_STATES, string='Kanban State', compute='_compute_kanban_state', store=True, readonly=False,
+        KANBAN_STATES, compute='_compute_kanban_state', store=True, readonly=False,
         copy=False, help="Reset to In Progress when the ticket changes stage.")
     legend_normal = fields.Char(related='stage_id.legend_normal')
     legend_done = fields.Char(related='stage_id.legend_done')
@@ -250,9 +253,10 @@ class HelpdeskTicket(models.Model):
             ticket[hours_field] = value
 
     def _compute_access_url(self):
-        super()._compute_access_url()
+        res = super()._compute_access_url()
         for ticket in self:
             ticket.access_url = '/my/tickets/%s' % ticket.id
+        return res
 
     @api.depends('ticket_ref')
     def _compute_display_name(self):
@@ -273,10 +277,11 @@ class HelpdeskTicket(models.Model):
     # ------------------------------------------------------------
 
     def init(self):
-        super().init()
+        res = super().init()
         # the dashboard graph counts the tickets opened and closed in the last days
         for fname in ('create_date', 'close_date'):
             tools.create_index(self.env.cr, 'helpdesk_ticket_%s_index' % fname, self._table, [fname])
+        return res
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -519,8 +524,8 @@ class HelpdeskTicket(models.Model):
                 elif ticket.partner_email:
                     ticket._message_add_suggested_recipient(
                         recipients, email=ticket.partner_email, reason=_('Customer Email'))
-        except UserError:  # no read access to the partner
-            pass
+        except UserError:  # no read access to the partner: no suggestion, as crm.lead does it
+            _logger.debug("No suggested recipients on %s: the customer is not readable", self)
         return recipients
 
     def _phone_get_number_fields(self):
@@ -690,7 +695,8 @@ class HelpdeskTicket(models.Model):
     @api.model
     def _mail_gateway_own_addresses(self):
         """Catchall, bounce and notification addresses: never customers, never followers."""
-        domains = self.env['mail.alias.domain'].sudo().search([])
+        domains = self.env['mail.alias.domain'].sudo().search_fetch(
+            [], ['catchall_email', 'bounce_email', 'default_from_email'])
         return set(filter(None, domains.mapped('catchall_email') + domains.mapped('bounce_email')
                           + domains.mapped('default_from_email')))
 

@@ -1,8 +1,9 @@
 from unittest.mock import patch
 
-from odoo.addons.mail.tests.common import MailCommon
 from odoo.tests import tagged
 from odoo.tools import mute_logger
+
+from odoo.addons.mail.tests.common import MailCommon
 
 from .common import TICKET_MAIL, HelpdeskCommon
 

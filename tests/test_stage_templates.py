@@ -1,6 +1,7 @@
-from odoo.addons.mail.tests.common import MailCase
 from odoo.tests import tagged
 from odoo.tools import mute_logger
+
+from odoo.addons.mail.tests.common import MailCase
 
 from .common import HelpdeskCommon
 
