@@ -18,7 +18,7 @@ class HelpdeskPortalChatter(PortalChatter):
         try:
             ticket = request.env[TICKET_MODEL].browse(int(res_id)).sudo().exists()
         except (TypeError, ValueError, OverflowError):
-            raise Forbidden()
+            raise Forbidden() from None
         if not ticket:
             raise Forbidden()
         if kw.get('token') and not ticket._portal_check_token(kw['token']):

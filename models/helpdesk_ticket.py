@@ -622,7 +622,8 @@ class HelpdeskTicket(models.Model):
             return
         self.flush_model(['access_token'])
         self.env.cr.execute(SQL(
-            "UPDATE helpdesk_ticket SET access_token = gen_random_uuid()::text WHERE id IN %s AND access_token IS NOT NULL",
+            "UPDATE helpdesk_ticket SET access_token = gen_random_uuid()::text"
+            " WHERE id IN %s AND access_token IS NOT NULL",
             tuple(self.ids)))
         self.invalidate_recordset(['access_token'])
 

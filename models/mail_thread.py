@@ -15,4 +15,4 @@ class MailThread(models.AbstractModel):
         """Mark the gateway's work on tickets: mail is unauthenticated (see helpdesk.ticket._message_subscribe)."""
         if any(route[0] == 'helpdesk.ticket' for route in routes):
             self = self.with_context(helpdesk_mail_gateway=True)
-        return super(MailThread, self)._message_route_process(message, message_dict, routes)
+        return super()._message_route_process(message, message_dict, routes)

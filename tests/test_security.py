@@ -1,9 +1,10 @@
 """Access by record rules, not by following: each test is written from the attacker's side (issue #9)."""
-from odoo.addons.mail.tests.common import MailCommon
 from odoo.exceptions import AccessError
 from odoo.tests import Form, tagged
 from odoo.tests.common import new_test_user
 from odoo.tools import mute_logger
+
+from odoo.addons.mail.tests.common import MailCommon
 
 from .common import TICKET_MAIL, HelpdeskCommon
 
@@ -15,7 +16,8 @@ class TestFollowingGivesNoAccess(HelpdeskCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.paula_ticket = cls._create_ticket(cls.team_public, name='Paula printer', partner_id=cls.portal.partner_id.id)
+        cls.paula_ticket = cls._create_ticket(
+            cls.team_public, name='Paula printer', partner_id=cls.portal.partner_id.id)
 
     @mute_logger('odoo.addons.base.models.ir_rule', 'odoo.models')
     def test_portal_user_cannot_follow_a_team(self):
@@ -107,7 +109,8 @@ class TestAgentScope(HelpdeskCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.own = new_test_user(cls.env, 'hd_own', groups='helpdesk_ce.group_helpdesk_user_own', name='Own Olga')
-        cls.teamish = new_test_user(cls.env, 'hd_teamish', groups='helpdesk_ce.group_helpdesk_user_team', name='Team Tim')
+        cls.teamish = new_test_user(
+            cls.env, 'hd_teamish', groups='helpdesk_ce.group_helpdesk_user_team', name='Team Tim')
         cls.team_company.member_ids = cls.own | cls.teamish
         Ticket = cls.env['helpdesk.ticket']
         cls.mine = cls._create_ticket(cls.team_company, name='Mine', user_id=cls.own.id)

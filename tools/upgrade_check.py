@@ -16,10 +16,12 @@ def before(env):
     portal = env.ref('helpdesk_ce.user_portal_john', raise_if_not_found=False) or env['res.users'].search(
         [('share', '=', True), ('login', '!=', 'public')], limit=1)
     team = env['helpdesk.team'].search([('privacy_visibility', '=', 'portal')], limit=1)
-    private = env['helpdesk.team'].search([('privacy_visibility', '=', 'invited_internal'), ('member_ids', '!=', False)], limit=1)
+    private = env['helpdesk.team'].search(
+        [('privacy_visibility', '=', 'invited_internal'), ('member_ids', '!=', False)], limit=1)
     team.message_subscribe(partner_ids=portal.partner_id.ids)  # the hole: a customer follows a public team
     other = env['res.partner'].create({'name': 'Other Customer', 'email': 'other.customer@example.org'})
-    victim = env['helpdesk.ticket'].create({'name': 'Other customer secret', 'team_id': team.id, 'partner_id': other.id})
+    victim = env['helpdesk.ticket'].create(
+        {'name': 'Other customer secret', 'team_id': team.id, 'partner_id': other.id})
     assert portal.partner_id in victim.message_partner_ids, "the old release subscribes team followers"
     member = private.member_ids[0]
     private_ticket = env['helpdesk.ticket'].create({'name': 'Private matter', 'team_id': private.id})
