@@ -5,6 +5,7 @@ from . import helpdesk_ticket_category
 from . import helpdesk_team
 from . import helpdesk_ticket
 from . import helpdesk_ticket_chatter
+from . import helpdesk_ticket_merge
 from . import helpdesk_sla
 from . import helpdesk_sla_status
 from . import res_users

@@ -1,9 +1,15 @@
+import logging
 import re
+
+import psycopg2.errors
 
 from odoo import SUPERUSER_ID, _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 from . import ticket_similarity
+
+_logger = logging.getLogger(__name__)
 
 DUPLICATE_THRESHOLD_PARAM = 'helpdesk_ce.duplicate_similarity_threshold'
 DUPLICATE_THRESHOLD_DEFAULT = 60
@@ -40,6 +46,10 @@ class HelpdeskTicket(models.Model):
     _rec_names_search = ['name', 'ticket_ref']
     _track_duration_field = 'stage_id'
     _mail_post_access = 'read'
+    _sql_constraints = [
+        # existing databases: migrations renumber duplicates first (helpdesk_ticket_ref.renumber_duplicate_ticket_refs)
+        ('ticket_ref_company_uniq', 'unique(company_id, ticket_ref)', "A ticket reference must be unique per company."),
+    ]
 
     @api.model
     def _default_team_id(self):
@@ -307,12 +317,33 @@ class HelpdeskTicket(models.Model):
             [('code', '=', 'helpdesk.ticket'), ('company_id', 'in', [self.env.company.id, False])],
             order='company_id', limit=1)
         if not sequence:
-            return [_('New')] * count
+            return [False] * count  # no reference rather than the same one for every ticket
         if sequence.implementation == 'standard' and not sequence.use_date_range:
             self.env.cr.execute(
                 "SELECT nextval(%s) FROM generate_series(1, %s)", ['ir_sequence_%03d' % sequence.id, count])
             return [sequence.get_next_char(number) for number, in self.env.cr.fetchall()]
         return [sequence._next() for _i in range(count)]
+
+    @api.model
+    def _lock_skip_locked(self, records):
+        """Lock the rows of ``records`` until the transaction ends, skipping those another transaction holds;
+        returns the locked ones. For jobs that may run on several servers at once: what one run holds, the
+        other leaves alone. A row changed by a transaction committed since our snapshot fails PostgreSQL's
+        repeatable read: the whole batch is then left for the next run.
+        """
+        if not records:
+            return records
+        records.flush_recordset()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(SQL(
+                    "SELECT id FROM %s WHERE id IN %s ORDER BY id FOR NO KEY UPDATE SKIP LOCKED",
+                    SQL.identifier(records._table), tuple(records.ids)))
+                locked = {row[0] for row in self.env.cr.fetchall()}
+        except psycopg2.errors.SerializationFailure:
+            _logger.info("%s: %s records changed meanwhile, left for the next run", records._name, len(records))
+            return records.browse()
+        return records.filtered(lambda record: record.id in locked)
 
     def _sla_after_write(self, vals):
         """Any write fails overdue statuses; matching fields match the policies again; a stage moves the clock."""
@@ -347,7 +378,7 @@ class HelpdeskTicket(models.Model):
         tickets = self
         if len(self) == 1:
             tickets |= self._get_possible_duplicates()
-        self.env['helpdesk.ticket.merge']._check_tickets(tickets)
+        tickets._merge_check()
         action = self.env['ir.actions.act_window']._for_xml_id('helpdesk_ce.helpdesk_ticket_merge_action')
         action['context'] = {'default_ticket_ids': tickets.ids}
         return action
@@ -565,11 +596,15 @@ class HelpdeskTicket(models.Model):
         return self.team_id.stage_ids.filtered('fold')[:1]
 
     def _portal_can_close(self):
+        """Open, active tickets of teams that allow it: an archived (merged) ticket is closed through its target."""
         self.ensure_one()
-        return bool(self.team_id.allow_portal_ticket_closing and not self.is_closed and self._portal_closing_stage())
+        return bool(self.active and not self.merged_into_id and self.team_id.allow_portal_ticket_closing
+                    and not self.is_closed and self._portal_closing_stage())
 
     def _portal_close(self, author):
-        """Close at the customer's request; callers check access and ``_portal_can_close`` first."""
+        """Close at the customer's request; callers check access first."""
+        if not all(ticket._portal_can_close() for ticket in self):
+            raise UserError(_("This ticket cannot be closed from the portal."))
         for ticket in self:
             ticket.stage_id = ticket._portal_closing_stage()
             ticket.message_post(

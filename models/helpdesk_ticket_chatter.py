@@ -34,7 +34,7 @@ class HelpdeskTicket(models.Model):
         if self.env.user.share:
             # portal_rating's chatter passes these along, even in sudo: ratings come from rating requests only
             if kwargs.pop('rating_value', None):
-                raise AccessError(_("Customers rate a ticket from the rating request they receive, not in its chatter."))
+                raise AccessError(_("Customers rate a ticket from the rating request they receive."))
             kwargs.pop('rating_feedback', None)
         if not self._helpdesk_is_share_call():
             return super().message_post(**kwargs)

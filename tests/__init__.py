@@ -2,6 +2,7 @@ from . import test_ticket
 from . import test_visibility
 from . import test_rpc
 from . import test_portal_posting
+from . import test_hardening
 from . import test_team
 from . import test_tours
 from . import test_mail_gateway

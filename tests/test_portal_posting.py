@@ -49,14 +49,16 @@ class TestPortalPosting(HelpdeskHttpCommon):
 
     def _ticket_messages(self):
         return self.env['mail.message'].search(
-            [('model', '=', 'helpdesk.ticket'), ('res_id', 'in', (self.ticket | self.own_ticket | self.other_ticket).ids)])
+            [('model', '=', 'helpdesk.ticket'),
+             ('res_id', 'in', (self.ticket | self.own_ticket | self.other_ticket).ids)])
 
     def _assert_refused(self, call, *args, **kwargs):
         """The call fails with an access or user error and leaves every message, mail and follower as it was."""
         messages = self._ticket_messages()
         mails = self.env['mail.mail'].sudo().search([])
         followers = self.ticket.message_partner_ids
-        with mute_logger(*MUTED), self.assertRaisesRegex(JsonRpcException, r'odoo\.exceptions\.(AccessError|UserError)'):
+        refused = r'odoo\.exceptions\.(AccessError|UserError)'
+        with mute_logger(*MUTED), self.assertRaisesRegex(JsonRpcException, refused):
             call(*args, **kwargs)
         self.env.invalidate_all()
         self.assertEqual(self._ticket_messages(), messages, "no message was posted or moved")
