@@ -18,10 +18,10 @@ class HelpdeskSLAStatus(models.Model):
     _order = 'deadline, id'
     _rec_name = 'sla_id'
 
-    ticket_id = fields.Many2one('helpdesk.ticket', 'Ticket', required=True, index=True, ondelete='cascade')
+    ticket_id = fields.Many2one('helpdesk.ticket', required=True, index=True, ondelete='cascade')
     sla_id = fields.Many2one('helpdesk.sla', 'SLA Policy', required=True, index=True, ondelete='cascade')
     team_id = fields.Many2one(related='sla_id.team_id', store=True, index=True, string='Helpdesk Team')
-    company_id = fields.Many2one(related='ticket_id.company_id', string='Company')
+    company_id = fields.Many2one(related='ticket_id.company_id')
     target_type = fields.Selection(related='sla_id.target_type')
     sla_stage_id = fields.Many2one(related='sla_id.stage_id', string='Target Stage')
     deadline = fields.Datetime(
@@ -74,7 +74,8 @@ class HelpdeskSLAStatus(models.Model):
             for (ticket, sla), deadline in zip(pairs, deadlines)
         ])
         # a policy matched after the first reply is judged on that reply
-        for status in statuses.filtered(lambda s: s.target_type == 'first_response' and s.ticket_id.first_response_date):
+        for status in statuses.filtered(
+                lambda s: s.target_type == 'first_response' and s.ticket_id.first_response_date):
             status._reach(status.ticket_id.first_response_date)
         statuses._sync_with_stage()
         return statuses
@@ -165,7 +166,7 @@ class HelpdeskSLAStatus(models.Model):
                       ).write({'paused_since': now, 'deadline': False})
 
     @api.model
-    def _cron_fail_overdue(self, batch_size=1000, auto_commit=False):
+    def _cron_fail_overdue(self, batch_size=1000):
         """Statuses are stored: the cron turns those whose deadline passed to failed.
 
         A ticket may reach its target, or a policy get more time, between the search and the write, and
@@ -177,14 +178,9 @@ class HelpdeskSLAStatus(models.Model):
         failed = Status.browse()
         candidates = Status.search([('status', '=', 'ongoing'), ('deadline', '<', now)])
         for batch_ids in split_every(batch_size, candidates.ids):
-            if auto_commit:
-                self.env.cr.commit()
-                self.env.invalidate_all()
             locked = self.env['helpdesk.ticket']._lock_skip_locked(Status.browse(batch_ids))
             overdue = locked and Status.search(
                 [('id', 'in', locked.ids), ('status', '=', 'ongoing'), ('deadline', '<', now)])
             overdue.write({'status': 'failed'})
             failed |= overdue
-            if auto_commit:
-                self.env.cr.commit()
         return failed

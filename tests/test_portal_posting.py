@@ -171,6 +171,11 @@ class TestPortalPosting(HelpdeskHttpCommon):
     # The composer, the mail routes and mail.message itself
     # ------------------------------------------------------------
 
+    def _compose_and_send(self, values):
+        composer_id = self._call('mail.compose.message', 'create', dict(
+            values, model='helpdesk.ticket', res_ids=str(self.ticket.ids)))
+        self._call('mail.compose.message', 'action_send_mail', [composer_id])
+
     def test_composer(self):
         template = self.env.ref('helpdesk_ce.mail_template_ticket_received')
         for values in ({'composition_mode': 'comment', 'body': 'Hi', 'partner_ids': [(6, 0, self.stranger.ids)]},
@@ -178,11 +183,7 @@ class TestPortalPosting(HelpdeskHttpCommon):
                        {'composition_mode': 'comment', 'template_id': template.id},
                        {'composition_mode': 'mass_mail', 'body': 'Hi', 'email_from': 'ceo@example.com'}):
             with self.subTest(values=values):
-                def compose_and_send(values=values):
-                    composer_id = self._call('mail.compose.message', 'create', dict(
-                        values, model='helpdesk.ticket', res_ids=str(self.ticket.ids)))
-                    self._call('mail.compose.message', 'action_send_mail', [composer_id])
-                self._assert_refused(compose_and_send)
+                self._assert_refused(self._compose_and_send, values)
         # nor render a template of its choice in an onchange
         with mute_logger(*MUTED), self.assertRaisesRegex(JsonRpcException, r'odoo\.exceptions\.AccessError'):
             self._call('mail.compose.message', 'onchange', [], {
