@@ -27,6 +27,8 @@ TICKET_COUNTERS = {
     'sla_failed': [('is_closed', '=', False), ('sla_fail', '=', True)],
 }
 DASHBOARD_DAYS = 7
+# automatic closing: a longer period would never close anything, a huge one breaks the cron of every team
+AUTO_CLOSE_MAX_DAYS = 3650
 
 
 def _group_value(value):
@@ -144,6 +146,9 @@ class HelpdeskTeam(models.Model):
     def _check_auto_close_day(self):
         if any(team.auto_close_ticket and team.auto_close_day < 1 for team in self):
             raise ValidationError(_("Automatic closing needs an inactive period of at least one day."))
+        if any(team.auto_close_day > AUTO_CLOSE_MAX_DAYS for team in self):
+            raise ValidationError(_(
+                "The inactive period of automatic closing is at most %s days.", AUTO_CLOSE_MAX_DAYS))
 
     def _compute_ticket_counts(self):
         """One grouped query for every counter and every team: the open tickets grouped by the fields the
@@ -373,21 +378,29 @@ class HelpdeskTeam(models.Model):
         """Close the tickets that saw no message of any kind and no stage change for their team's
         inactive period. One search covers every team; tickets are moved and logged batch by batch.
         A run closes at most `limit` tickets in its one transaction and, when more wait, runs the cron
-        again at once (as account's auto-post cron does) rather than committing halfway."""
+        again at once (as account's auto-post cron does) rather than committing halfway.
+
+        A reply may arrive, an agent may act, or another server may run this cron between the search and
+        the closing: each batch is locked (tickets another transaction holds are skipped: it acts on them)
+        and searched again under the lock, just before it is closed.
+        """
         now = fields.Datetime.now()
         teams = self.search([('auto_close_ticket', '=', True)]).filtered('to_stage_id')
         if not teams:
             return
-        tickets = self.env['helpdesk.ticket'].search(
-            expression.OR([team._get_auto_close_domain(now) for team in teams]), order='id', limit=limit)
-        for batch_ids in split_every(batch_size, tickets.ids):
-            for team, team_tickets in tickets.browse(batch_ids).grouped('team_id').items():
+        Ticket = self.env['helpdesk.ticket']
+        domain = expression.OR([team._get_auto_close_domain(now) for team in teams])
+        candidates = Ticket.search(domain, order='id', limit=limit)
+        for batch_ids in split_every(batch_size, candidates.ids):
+            tickets = Ticket._lock_skip_locked(Ticket.browse(batch_ids))
+            tickets = tickets and Ticket.search(expression.AND([domain, [('id', 'in', tickets.ids)]]), order='id')
+            for team, team_tickets in tickets.grouped('team_id').items():
                 body = Markup('<p>%s</p>') % _(
                     "Closed automatically after %(days)s days without activity.", days=team.auto_close_day)
                 team_tickets._message_log_batch(dict.fromkeys(team_tickets.ids, body))
                 team_tickets.write({'stage_id': team.to_stage_id.id})
             self.env.flush_all()
-        if len(tickets) == limit:
+        if len(candidates) == limit:
             self.env.ref('helpdesk_ce.ir_cron_auto_close_tickets')._trigger()
 
     def _get_auto_close_domain(self, now):

@@ -47,6 +47,10 @@ class HelpdeskTicket(models.Model):
     _rec_names_search = ['name', 'ticket_ref']
     _track_duration_field = 'stage_id'
     _mail_post_access = 'read'
+    _sql_constraints = [
+        # existing databases: migrations renumber duplicates first (helpdesk_ticket_ref.renumber_duplicate_ticket_refs)
+        ('ticket_ref_company_uniq', 'unique(company_id, ticket_ref)', "A ticket reference must be unique per company."),
+    ]
 
     @api.model
     def _default_team_id(self):
@@ -319,7 +323,7 @@ class HelpdeskTicket(models.Model):
             [('code', '=', 'helpdesk.ticket'), ('company_id', 'in', [self.env.company.id, False])],
             order='company_id', limit=1)
         if not sequence:
-            return [_('New')] * count
+            return [False] * count  # no reference rather than the same one for every ticket
         if sequence.implementation == 'standard' and not sequence.use_date_range:
             self.env.cr.execute(
                 "SELECT nextval(%s) FROM generate_series(1, %s)", ['ir_sequence_%03d' % sequence.id, count])
@@ -367,7 +371,7 @@ class HelpdeskTicket(models.Model):
         tickets = self
         if len(self) == 1:
             tickets |= self._get_possible_duplicates()
-        self.env['helpdesk.ticket.merge']._check_tickets(tickets)
+        tickets._merge_check()
         action = self.env['ir.actions.act_window']._for_xml_id('helpdesk_ce.helpdesk_ticket_merge_action')
         action['context'] = {'default_ticket_ids': tickets.ids}
         return action
@@ -590,11 +594,15 @@ class HelpdeskTicket(models.Model):
         return self.team_id.stage_ids.filtered('fold')[:1]
 
     def _portal_can_close(self):
+        """Open, active tickets of teams that allow it: an archived (merged) ticket is closed through its target."""
         self.ensure_one()
-        return bool(self.team_id.allow_portal_ticket_closing and not self.is_closed and self._portal_closing_stage())
+        return bool(self.active and not self.merged_into_id and self.team_id.allow_portal_ticket_closing
+                    and not self.is_closed and self._portal_closing_stage())
 
     def _portal_close(self, author):
-        """Close at the customer's request; callers check access and ``_portal_can_close`` first."""
+        """Close at the customer's request; callers check access first."""
+        if not all(ticket._portal_can_close() for ticket in self):
+            raise UserError(_("This ticket cannot be closed from the portal."))
         for ticket in self:
             ticket.stage_id = ticket._portal_closing_stage()
             ticket.message_post(
