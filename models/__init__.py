@@ -9,3 +9,4 @@ from . import helpdesk_sla_status
 from . import res_users
 from . import mail_thread
 from . import res_config_settings
+from . import ir_attachment
