@@ -15,7 +15,7 @@ export ODOO_HOME VENV BUILD
 HARNESS = $(CURDIR)/tools/harness.sh
 ODOO    = env PYTHONPATH=$(ODOO_HOME) $(VENV)/bin/python $(ODOO_HOME)/odoo-bin
 
-.PHONY: run test test-core prepare populate bench pot clean
+.PHONY: run test fuzz test-core prepare populate bench pot clean
 
 prepare:
 	@$(HARNESS) prepare
@@ -41,6 +41,13 @@ test: prepare
 		--rootdir=$(BUILD)/addons/helpdesk_ce -p no:cacheprovider -W ignore::DeprecationWarning \
 		--odoo-config=$$conf --odoo-database=$(TEST_DB) --odoo-log-level=warn $(PYTEST_ARGS) \
 		$(BUILD)/addons/helpdesk_ce/tests
+
+# The long run of the fuzz tests (tests/test_fuzz.py): FUZZ_EXAMPLES generated inputs per route
+# (`make test` runs a short, seeded one). `make stress` may call it.
+FUZZ_EXAMPLES ?= 500
+fuzz:
+	@HELPDESK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(MAKE) --no-print-directory test \
+		PYTEST_ARGS='-s -k TestFuzz $(PYTEST_ARGS)'
 
 # Odoo's own crm and portal tests, with the addon installed and without it, as Odoo's runbot runs them:
 # each module's at_install tests when it installs, post_install tests once all are installed.

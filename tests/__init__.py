@@ -17,3 +17,4 @@ from . import test_sla
 from . import test_report
 from . import test_dashboard
 from . import test_bad_input
+from . import test_fuzz
