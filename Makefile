@@ -15,7 +15,7 @@ export ODOO_HOME VENV BUILD
 HARNESS = $(CURDIR)/tools/harness.sh
 ODOO    = env PYTHONPATH=$(ODOO_HOME) $(VENV)/bin/python $(ODOO_HOME)/odoo-bin
 
-.PHONY: run test test-upgrade test-core lint prepare populate bench pot clean
+.PHONY: run test test-upgrade fuzz test-core lint prepare populate bench pot clean
 
 prepare:
 	@$(HARNESS) prepare
@@ -50,6 +50,13 @@ test: prepare
 # model reached it (rules, followers, tokens, templates). Part of CI.
 test-upgrade: prepare
 	@$(CURDIR)/tools/test_upgrade.sh
+
+# The long run of the fuzz tests (tests/test_fuzz.py): FUZZ_EXAMPLES generated inputs per route
+# (`make test` runs a short, seeded one). `make stress` may call it.
+FUZZ_EXAMPLES ?= 500
+fuzz:
+	@HELPDESK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(MAKE) --no-print-directory test \
+		PYTEST_ARGS='-s -k TestFuzz $(PYTEST_ARGS)'
 
 # Odoo's own crm and portal tests, with the addon installed and without it, as Odoo's runbot runs them:
 # each module's at_install tests when it installs, post_install tests once all are installed.

@@ -13,3 +13,4 @@ from . import mail_followers
 from . import mail_thread
 from . import mail_message
 from . import res_config_settings
+from . import ir_attachment

@@ -20,3 +20,5 @@ from . import test_report
 from . import test_dashboard
 from . import test_security
 from . import test_security_http
+from . import test_bad_input
+from . import test_fuzz
