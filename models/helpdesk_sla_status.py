@@ -167,5 +167,12 @@ class HelpdeskSLAStatus(models.Model):
     def _cron_fail_overdue(self):
         """Statuses are stored: the cron turns those whose deadline passed to failed."""
         overdue = self.sudo().search([('status', '=', 'ongoing'), ('deadline', '<', fields.Datetime.now())])
+        if overdue:
+            # statuses another transaction is changing (a ticket write, another server's run) are theirs
+            self.env.cr.execute(
+                "SELECT id FROM helpdesk_sla_status WHERE id IN %s ORDER BY id FOR NO KEY UPDATE SKIP LOCKED",
+                [tuple(overdue.ids)])
+            locked = {row[0] for row in self.env.cr.fetchall()}
+            overdue = overdue.filtered(lambda status: status.id in locked)
         overdue.write({'status': 'failed'})
         return overdue

@@ -1,13 +1,18 @@
+import itertools
 import json
+import logging
 from ast import literal_eval
 from collections import defaultdict
 from datetime import datetime, time, timedelta
 from functools import partial
+from time import sleep
 
+import psycopg2
 import pytz
 from markupsafe import Markup
+from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
-from odoo import _, api, fields, models
+from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL, email_normalize, split_every
@@ -27,6 +32,9 @@ TICKET_COUNTERS = {
     'sla_failed': [('is_closed', '=', False), ('sla_fail', '=', True)],
 }
 DASHBOARD_DAYS = 7
+
+_logger = logging.getLogger(__name__)
+_savepoint_ids = itertools.count()
 
 
 def _group_value(value):
@@ -249,12 +257,19 @@ class HelpdeskTeam(models.Model):
 
     @api.model
     def _auto_assign_tickets(self, tickets):
-        """Give an agent to each unassigned ticket of an auto-assigning team (a manual choice wins)."""
+        """Give an agent to each unassigned ticket of an auto-assigning team (a manual choice wins).
+
+        Assignment never fails a creation: when another transaction assigned in the same team after ours
+        began, our snapshot cannot count its tickets, so these tickets are assigned right after our commit,
+        in a fresh transaction that waits for the team (see ``_assign_after_commit``).
+        """
         tickets = tickets.sudo().filtered(lambda t: not t.user_id and t.team_id.auto_assignment)
         if not tickets:
             return
         teams = tickets.team_id
-        teams._lock_for_assignment()
+        if not teams._lock_for_assignment():
+            self._assign_after_commit(tickets)
+            return
         by_user = defaultdict(list)
         for ticket, user in teams._pick_assignees(tickets).items():
             by_user[user].append(ticket.id)
@@ -262,18 +277,51 @@ class HelpdeskTeam(models.Model):
             tickets.browse(ticket_ids).write({'user_id': user.id})
 
     def _lock_for_assignment(self):
-        """Serialize assignment per team, held until the transaction ends.
+        """Serialize assignment per team, until the transaction ends; False when our snapshot is stale.
 
-        The row lock makes a concurrent assignment in the same team wait. The no-op update then makes
-        it fail with a serialization error once we commit (Odoo retries it on a fresh snapshot): under
-        REPEATABLE READ a mere lock would let it count tickets from a snapshot missing ours. NO KEY
-        UPDATE, unlike UPDATE, does not conflict with the key-share locks of ticket inserts.
+        The row lock makes a concurrent assignment in the same team wait. The no-op update tells whether
+        our snapshot saw every assignment: under REPEATABLE READ it fails (serialization) when another
+        transaction updated the row, i.e. assigned, after ours began; that failure is kept inside a
+        savepoint, so the transaction goes on. Under READ COMMITTED (``_assign_after_commit``) it waits
+        and succeeds. NO KEY UPDATE, unlike UPDATE, does not conflict with the key-share locks of ticket
+        inserts. One round trip in the usual case.
         """
-        if self.ids:
-            self.env.cr.execute(SQL(
-                "UPDATE helpdesk_team SET write_date = write_date WHERE id IN "
-                "(SELECT id FROM helpdesk_team WHERE id IN %s ORDER BY id FOR NO KEY UPDATE)",
-                tuple(self.ids)))
+        if not self.ids:
+            return True
+        cr = self.env.cr
+        savepoint = 'helpdesk_assign_%s' % next(_savepoint_ids)
+        try:
+            cr.execute(SQL(
+                'SAVEPOINT "%s"; UPDATE helpdesk_team SET write_date = write_date WHERE id IN '
+                '(SELECT id FROM helpdesk_team WHERE id IN %%s ORDER BY id FOR NO KEY UPDATE); '
+                'RELEASE SAVEPOINT "%s"' % (savepoint, savepoint), tuple(self.ids)), log_exceptions=False)
+        except psycopg2.errors.SerializationFailure:
+            cr.execute('ROLLBACK TO SAVEPOINT "%s"' % savepoint)
+            _logger.info("helpdesk: teams %s assigned concurrently; assigning after commit", self.ids)
+            return False
+        return True
+
+    @api.model
+    def _assign_after_commit(self, tickets):
+        """Assign ``tickets`` once this transaction has committed, in a READ COMMITTED transaction that
+        waits for the teams' lock and so counts every committed ticket. A few tries on deadlocks; a
+        ticket that still fails stays unassigned (never lost), and the error is logged."""
+        registry, ticket_ids = self.env.registry, tickets.ids
+
+        @self.env.cr.postcommit.add
+        def assign():
+            for attempt in range(5):
+                try:
+                    with registry.cursor() as cr:
+                        cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+                        env = api.Environment(cr, SUPERUSER_ID, {})
+                        todo = env['helpdesk.ticket'].browse(ticket_ids).exists()
+                        env['helpdesk.team']._auto_assign_tickets(todo)
+                    return
+                except psycopg2.OperationalError:
+                    _logger.warning("helpdesk: assigning tickets %s failed, retrying", ticket_ids, exc_info=True)
+                    sleep(0.1 * (attempt + 1))
+            _logger.error("helpdesk: tickets %s left unassigned", ticket_ids)
 
     def _pick_assignees(self, tickets):
         """Agents for a batch of tickets, {ticket: user}, in the order of the tickets.
@@ -396,15 +444,26 @@ class HelpdeskTeam(models.Model):
     @api.model
     def _cron_auto_close_tickets(self, batch_size=200, auto_commit=False):
         """Close the tickets that saw no message of any kind and no stage change for their team's
-        inactive period. One search covers every team; tickets are moved and logged batch by batch."""
+        inactive period. One search covers every team; tickets are moved and logged batch by batch.
+
+        Safe when several servers run it at once (scale-out): each batch is searched again in a fresh
+        transaction and its tickets locked with SKIP LOCKED, so a ticket another run (or a reply) is
+        handling is left alone, and one closed meanwhile no longer matches: never closed nor logged twice.
+        """
         now = fields.Datetime.now()
         teams = self.search([('auto_close_ticket', '=', True)]).filtered('to_stage_id')
         if not teams:
             return
-        tickets = self.env['helpdesk.ticket'].search(
-            expression.OR([team._get_auto_close_domain(now) for team in teams]), order='id')
+        domain = expression.OR([team._get_auto_close_domain(now) for team in teams])
+        Ticket = self.env['helpdesk.ticket']
+        tickets = Ticket.search(domain, order='id')
         for batch_ids in split_every(batch_size, tickets.ids):
-            for team, team_tickets in tickets.browse(batch_ids).grouped('team_id').items():
+            if auto_commit:
+                self.env.cr.commit()  # a fresh snapshot: what other runs did is seen
+                self.env.invalidate_all()
+            batch = Ticket.search(expression.AND([domain, [('id', 'in', batch_ids)]]), order='id')
+            batch = batch._lock_skip_locked()
+            for team, team_tickets in batch.grouped('team_id').items():
                 body = Markup('<p>%s</p>') % _(
                     "Closed automatically after %(days)s days without activity.", days=team.auto_close_day)
                 team_tickets._message_log_batch(dict.fromkeys(team_tickets.ids, body))

@@ -279,9 +279,11 @@ class HelpdeskTicket(models.Model):
         without_ref = [vals for vals in vals_list if not vals.get('ticket_ref') or vals['ticket_ref'] == _('New')]
         for vals, ref in zip(without_ref, self._next_ticket_refs(len(without_ref))):
             vals['ticket_ref'] = ref
+        deferred = self._auto_assign_values(vals_list)
         tickets = super().create(vals_list)
         tickets._subscribe_team_and_customer()
-        self.env['helpdesk.team']._auto_assign_tickets(tickets)
+        if deferred:
+            self.env['helpdesk.team']._assign_after_commit(tickets.filtered(lambda t: not t.user_id))
         self.env['helpdesk.sla.status']._apply_to_tickets(tickets)
         tickets._send_stage_messages()
         return tickets
@@ -299,13 +301,51 @@ class HelpdeskTicket(models.Model):
         return res
 
     @api.model
+    def _auto_assign_values(self, vals_list):
+        """Put the agent of automatic assignment into the values of new tickets, before they are inserted:
+        the assignee is then written, subscribed and notified with the creation itself, not by a second
+        write. A ticket given an agent (in its values or the context) keeps it.
+
+        :return: True when the assignment must wait for the commit (another transaction assigned in the
+            same team meanwhile, see ``helpdesk.team._auto_assign_tickets``)
+        """
+        default_user = self.env.context.get('default_user_id')
+        default_team = self.env.context.get('default_team_id')
+        fallback = []
+
+        def team_of(vals):
+            if 'team_id' in vals:
+                return vals['team_id']
+            if not default_team and not fallback:
+                fallback.append(self._default_team_id())
+            return default_team or fallback[0]
+
+        todo = [(vals, team_of(vals)) for vals in vals_list if not vals.get('user_id', default_user)]
+        teams = self.env['helpdesk.team'].sudo().browse({team for _vals, team in todo if team})
+        teams = teams.filtered('auto_assignment')
+        todo = [(vals, team) for vals, team in todo if team in teams.ids]
+        if not todo:
+            return False
+        pending = self.sudo().concat(*(self.sudo().new(dict(
+            {fname: vals[fname] for fname in ('partner_id', 'partner_email', 'stage_id') if vals.get(fname)},
+            team_id=team)) for vals, team in todo))
+        if not teams._lock_for_assignment():
+            return True
+        assignees = pending.team_id._pick_assignees(pending)
+        for ticket, (vals, _team) in zip(pending, todo):
+            if ticket in assignees:
+                vals['user_id'] = assignees[ticket].id
+        return False
+
+    @api.model
     def _next_ticket_refs(self, count):
         """References for a batch in one query where the sequence allows it (standard, no date ranges)."""
         if not count:
             return []
-        sequence = self.env['ir.sequence'].sudo().search(
+        # one query finds the sequence and reads what formatting the numbers needs
+        sequence = self.env['ir.sequence'].sudo().search_fetch(
             [('code', '=', 'helpdesk.ticket'), ('company_id', 'in', [self.env.company.id, False])],
-            order='company_id', limit=1)
+            ['implementation', 'use_date_range', 'prefix', 'suffix', 'padding'], order='company_id', limit=1)
         if not sequence:
             return [_('New')] * count
         if sequence.implementation == 'standard' and not sequence.use_date_range:
@@ -322,6 +362,17 @@ class HelpdeskTicket(models.Model):
             self.env['helpdesk.sla.status']._apply_to_tickets(self)
         if 'stage_id' in vals or 'team_id' in vals:
             self.sudo().sla_status_ids._sync_with_stage()
+
+    def _lock_skip_locked(self):
+        """The tickets of self that no other transaction holds, locked until ours ends: what a cron acts
+        on, so that two servers running it at once never act twice on a ticket."""
+        if not self.ids:
+            return self
+        self.env.cr.execute(
+            "SELECT id FROM helpdesk_ticket WHERE id IN %s ORDER BY id FOR NO KEY UPDATE SKIP LOCKED",
+            [tuple(self.ids)])
+        locked = {row[0] for row in self.env.cr.fetchall()}
+        return self.filtered(lambda ticket: ticket.id in locked)
 
     def _subscribe_team_and_customer(self, customer=True, team=True):
         """The customer follows their ticket; the team's followers follow all its tickets."""
