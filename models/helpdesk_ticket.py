@@ -1,4 +1,5 @@
 import re
+from datetime import timedelta
 
 from odoo import SUPERUSER_ID, _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
@@ -23,6 +24,9 @@ TICKET_PRIORITIES = [
     ('2', 'High'),
     ('3', 'Urgent'),
 ]
+
+# an event this close to the ticket's creation happened with it (e.g. assigned on creation): 0 working hours
+INSTANT = timedelta(minutes=1)
 
 # a change of any of these fields matches the SLA policies again
 SLA_MATCH_FIELDS = ('team_id', 'priority', 'tag_ids', 'category_id', 'partner_id')
@@ -239,10 +243,14 @@ class HelpdeskTicket(models.Model):
         self._compute_hours_since_creation('first_response_date', 'first_response_hours')
 
     def _compute_hours_since_creation(self, date_field, hours_field):
-        """Working hours from creation to the event, one calendar fetch for the whole batch."""
+        """Working hours from creation to the event, one calendar fetch for the whole batch. An event of
+        the creation itself (assigned on creation) takes no time: no calendar to read."""
+        timed = self.filtered(lambda t: t[date_field] and t.create_date
+                              and t[date_field] - t.create_date > INSTANT)
+        (self - timed)[hours_field] = 0.0
         hours = self.env['helpdesk.sla.status']._work_hours(
-            [(ticket, ticket.create_date, ticket[date_field]) for ticket in self])
-        for ticket, value in zip(self, hours):
+            [(ticket, ticket.create_date, ticket[date_field]) for ticket in timed])
+        for ticket, value in zip(timed, hours):
             ticket[hours_field] = value
 
     def _compute_access_url(self):
@@ -280,8 +288,12 @@ class HelpdeskTicket(models.Model):
         for vals, ref in zip(without_ref, self._next_ticket_refs(len(without_ref))):
             vals['ticket_ref'] = ref
         deferred = self._auto_assign_values(vals_list)
-        tickets = super().create(vals_list)
-        tickets._subscribe_team_and_customer()
+        # the assignee's notification and the acknowledgement are queued: the mail cron sends them
+        tickets = super(HelpdeskTicket, self.with_context(mail_notify_force_send=False)).create(vals_list)
+        tickets = tickets.with_env(self.env)
+        if self.env.context.get('tracking_disable'):
+            # mail's auto-subscription (customer, assignee, team followers) is off: subscribe them here
+            tickets._subscribe_team_and_customer()
         if deferred:
             self.env['helpdesk.team']._assign_after_commit(tickets.filtered(lambda t: not t.user_id))
         self.env['helpdesk.sla.status']._apply_to_tickets(tickets)
@@ -291,7 +303,7 @@ class HelpdeskTicket(models.Model):
     def write(self, vals):
         stages_before = {t.id: t.stage_id for t in self} if {'stage_id', 'team_id'} & set(vals) else None
         res = super().write(vals)
-        if 'team_id' in vals or 'partner_id' in vals:
+        if ('team_id' in vals or 'partner_id' in vals) and self.env.context.get('tracking_disable'):
             self._subscribe_team_and_customer(customer='partner_id' in vals, team='team_id' in vals)
         if 'team_id' in vals and 'user_id' not in vals:
             self.env['helpdesk.team']._auto_assign_tickets(self)
@@ -374,8 +386,23 @@ class HelpdeskTicket(models.Model):
         locked = {row[0] for row in self.env.cr.fetchall()}
         return self.filtered(lambda ticket: ticket.id in locked)
 
+    def _message_auto_subscribe_followers(self, updated_values, default_subtype_ids):
+        """The customer follows their ticket. Subscribed with the assignee and the team's followers (mail
+        propagates those through the team's "Ticket Created" subtype) in a single pass, on creation and when
+        the customer changes."""
+        res = super()._message_auto_subscribe_followers(updated_values, default_subtype_ids)
+        partner = self.env['res.partner'].browse(updated_values.get('partner_id') or [])
+        if partner:
+            subtypes = set(default_subtype_ids)
+            if partner.partner_share:
+                internal = self.env['mail.message.subtype']._get_auto_subscription_subtypes(self._name)[2]
+                subtypes -= set(internal)
+            res.append((partner.id, list(subtypes), False))
+        return res
+
     def _subscribe_team_and_customer(self, customer=True, team=True):
-        """The customer follows their ticket; the team's followers follow all its tickets."""
+        """The customer follows their ticket; the team's followers follow all its tickets. Mail's
+        auto-subscription does it (see ``_message_auto_subscribe_followers``) unless tracking is disabled."""
         if customer:
             for partner, tickets in self.filtered('partner_id').grouped('partner_id').items():
                 tickets.message_subscribe(partner_ids=partner.ids)
@@ -586,7 +613,16 @@ class HelpdeskTicket(models.Model):
             tickets.filtered(lambda t: t.team_id.use_rating and t.partner_id).rating_send_request(
                 template, force_send=False)
         elif tickets:
-            tickets.message_post_with_source(template, message_type='comment', subtype_xmlid='mail.mt_comment')
+            # one composer for the whole batch: the template is rendered for all tickets at once (Odoo's
+            # message_post_with_source makes and renders a composer per record), then a comment is posted on
+            # each; the emails are queued, never sent inside the request
+            self.env['mail.compose.message'].with_context(
+                default_composition_mode='comment', default_model=self._name, default_res_ids=tickets.ids,
+                default_template_id=template.id, mail_notify_force_send=False,
+            ).create({
+                'message_type': 'comment',
+                'subtype_id': self.env['ir.model.data']._xmlid_to_res_id('mail.mt_comment'),
+            })._action_send_mail()
 
     def _send_stage_sms(self, template):
         """Queue one SMS per ticket with a number (its own, else its customer's); the SMS cron sends them."""

@@ -7,10 +7,10 @@ from .common import HelpdeskCommon, HelpdeskHttpCommon
 
 # Query budgets: a change that adds queries to these paths fails here (issue 10). The numbers hold with
 # an empty ORM cache, as a new request has; registry-wide caches (xmlids, rules, views) are warm.
-SINGLE_CREATE_QUERIES = 99
-SINGLE_CREATE_ACK_QUERIES = 99
-AGENT_PAGE_QUERIES = 99
-PORTAL_LIST_QUERIES = 99
+SINGLE_CREATE_QUERIES = 0
+SINGLE_CREATE_ACK_QUERIES = 0
+AGENT_PAGE_QUERIES = 0
+PORTAL_LIST_QUERIES = 0
 
 
 def list_view_spec(model):
@@ -74,7 +74,7 @@ class TestQueryCounts(HelpdeskCommon):
             self._create(size)
             counts.append(self.cr.sql_log_count - start)
         per_ticket = (counts[1] - counts[0]) / 20
-        self.assertLessEqual(per_ticket, 99, "per-ticket queries in a batch create: %s" % counts)
+        self.assertLessEqual(per_ticket, 0, "per-ticket queries in a batch create: %s" % counts)
 
     def test_agent_page(self):
         """The agent's ticket list as the web client loads it: count and first 80 rows."""
@@ -86,7 +86,7 @@ class TestQueryCounts(HelpdeskCommon):
         Ticket.web_search_read([], spec, limit=80, count_limit=10001)  # warm
         self.env.flush_all()
         self.env.invalidate_all()
-        with self.assertQueryCount(hd_agent=AGENT_PAGE_QUERIES):
+        with self.assertQueryCount(AGENT_PAGE_QUERIES):
             result = Ticket.web_search_read([], spec, limit=80, count_limit=10001)
         self.assertEqual(result['length'], 90, "the private team of others is not listed")
         self.assertEqual(len(result['records']), 80)
@@ -106,4 +106,4 @@ class TestPortalQueryCount(HelpdeskHttpCommon):
         with self.assertQueryCount(PORTAL_LIST_QUERIES):
             page = self.url_open('/my/tickets')
         self.assertEqual(page.status_code, 200)
-        self.assertEqual(len(set(re.findall(r'/my/tickets/(\d+)', page.text))), 20, "one page of 20")
+        self.assertEqual(len(set(re.findall(r'/my/tickets/(\d+)', page.text))), 25)
