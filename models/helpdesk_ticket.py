@@ -289,11 +289,16 @@ class HelpdeskTicket(models.Model):
             vals['ticket_ref'] = ref
         deferred = self._auto_assign_values(vals_list)
         # the assignee's notification and the acknowledgement are queued: the mail cron sends them
-        tickets = super(HelpdeskTicket, self.with_context(mail_notify_force_send=False)).create(vals_list)
+        # a batch subscribes its customers at once, below; a single ticket with mail's auto-subscription
+        batch = len(vals_list) > 1
+        tickets = super(HelpdeskTicket, self.with_context(
+            mail_notify_force_send=False, helpdesk_subscribe_customers_later=batch)).create(vals_list)
         tickets = tickets.with_env(self.env)
         if self.env.context.get('tracking_disable'):
             # mail's auto-subscription (customer, assignee, team followers) is off: subscribe them here
             tickets._subscribe_team_and_customer()
+        elif batch:
+            tickets._subscribe_team_and_customer(team=False)
         if deferred:
             self.env['helpdesk.team']._assign_after_commit(tickets.filtered(lambda t: not t.user_id))
         self.env['helpdesk.sla.status']._apply_to_tickets(tickets)
@@ -392,7 +397,7 @@ class HelpdeskTicket(models.Model):
         the customer changes."""
         res = super()._message_auto_subscribe_followers(updated_values, default_subtype_ids)
         partner = self.env['res.partner'].browse(updated_values.get('partner_id') or [])
-        if partner:
+        if partner and not self.env.context.get('helpdesk_subscribe_customers_later'):
             subtypes = set(default_subtype_ids)
             if partner.partner_share:
                 internal = self.env['mail.message.subtype']._get_auto_subscription_subtypes(self._name)[2]

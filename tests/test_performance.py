@@ -7,10 +7,12 @@ from .common import HelpdeskCommon, HelpdeskHttpCommon
 
 # Query budgets: a change that adds queries to these paths fails here (issue 10). The numbers hold with
 # an empty ORM cache, as a new request has; registry-wide caches (xmlids, rules, views) are warm.
-SINGLE_CREATE_QUERIES = 0
-SINGLE_CREATE_ACK_QUERIES = 0
-AGENT_PAGE_QUERIES = 0
-PORTAL_LIST_QUERIES = 0
+SINGLE_CREATE_QUERIES = 42
+SINGLE_CREATE_ACK_QUERIES = 67
+AGENT_PAGE_QUERIES = 15
+PORTAL_LIST_QUERIES = 13
+# acknowledgement and assignment notice: mail posts and notifies each message on its own
+BATCH_CREATE_QUERIES_PER_TICKET = 27
 
 
 def list_view_spec(model):
@@ -74,7 +76,7 @@ class TestQueryCounts(HelpdeskCommon):
             self._create(size)
             counts.append(self.cr.sql_log_count - start)
         per_ticket = (counts[1] - counts[0]) / 20
-        self.assertLessEqual(per_ticket, 0, "per-ticket queries in a batch create: %s" % counts)
+        self.assertLessEqual(per_ticket, BATCH_CREATE_QUERIES_PER_TICKET, "per-ticket queries in a batch create: %s" % counts)
 
     def test_agent_page(self):
         """The agent's ticket list as the web client loads it: count and first 80 rows."""
