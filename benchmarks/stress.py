@@ -144,9 +144,9 @@ def start_server(port, workers, cron_threads):
     server = subprocess.Popen(cmd, start_new_session=True)
     for _try in range(180):
         try:
-            requests.get('http://127.0.0.1:%s/web/health' % port, timeout=5)
+            requests.get('http://127.0.0.1:%s/web/health' % port, timeout=60)
             return server
-        except requests.ConnectionError:
+        except requests.RequestException:
             if server.poll() is not None:
                 raise RuntimeError('the server on port %s exited' % port)
             time.sleep(1)

@@ -54,7 +54,7 @@ class TestMultiWorkerServer(BaseCase):
             if server.poll() is not None:
                 self.fail("the server exited with %s" % server.returncode)
             try:
-                return requests.get('http://127.0.0.1:%s/web/health' % port, timeout=10)
-            except requests.ConnectionError:
+                return requests.get('http://127.0.0.1:%s/web/health' % port, timeout=60)
+            except requests.RequestException:  # not listening yet, or still loading
                 time.sleep(0.5)
         self.fail("nothing answered on port %s" % port)
