@@ -250,7 +250,7 @@ def main():
     stamp = 'b%s' % int(time.time())
     team_id, agent_ids, rpc_login = setup(stamp)
     idle_ids, sla_id = prepare_cron_work(team_id, args.cron_tickets)
-    ports = [args.port + 10, args.port + 20]
+    ports = [args.port + 6, args.port + 12]
     servers = []
     try:
         servers = [start_server(port, workers=2, cron_threads=2) for port in ports]
