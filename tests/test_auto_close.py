@@ -107,6 +107,19 @@ class TestAutoClose(HelpdeskCommon, FrozenTimeMixin):
         self._run_cron(day(8), batch_size=2)
         self.assertEqual(company_tickets.stage_id, self.stage_solved)
 
+    def test_a_run_closes_at_most_its_limit_then_runs_again(self):
+        cron = self.env.ref('helpdesk_ce.ir_cron_auto_close_tickets')
+        with self.at(T0):
+            tickets = self.env['helpdesk.ticket'].create(
+                [{'name': str(i), 'team_id': self.team_company.id} for i in range(3)])
+        triggers = self.env['ir.cron.trigger'].search([('cron_id', '=', cron.id)])
+        self._run_cron(day(8), batch_size=1, limit=2)
+        self.assertEqual([t.stage_id for t in tickets], [self.stage_solved, self.stage_solved, self.stage_new])
+        self.assertEqual(len(self.env['ir.cron.trigger'].search([('cron_id', '=', cron.id)]) - triggers), 1)
+        self._run_cron(day(8), batch_size=1, limit=2)
+        self.assertEqual(tickets.stage_id, self.stage_solved)
+        self.assertEqual(len(self.env['ir.cron.trigger'].search([('cron_id', '=', cron.id)]) - triggers), 1)
+
     def test_cron_is_scheduled_daily(self):
         cron = self.env.ref('helpdesk_ce.ir_cron_auto_close_tickets')
         self.assertTrue(cron.active)
@@ -162,16 +175,18 @@ class TestAutoCloseConcurrency(TransactionCase):
         with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b:
             # another server's run (or a reply) holds the first ticket
             cr_a.execute("SELECT id FROM helpdesk_ticket WHERE id = %s FOR NO KEY UPDATE", [held_id])
-            api.Environment(cr_b, SUPERUSER_ID, {})['helpdesk.team']._cron_auto_close_tickets(auto_commit=True)
-            cr_a.rollback()
             env_b = api.Environment(cr_b, SUPERUSER_ID, {})
+            env_b['helpdesk.team']._cron_auto_close_tickets()
+            cr_b.commit()
+            cr_a.rollback()
             env_b.invalidate_all()
             held, free = env_b['helpdesk.ticket'].browse([held_id, free_id])
             self.assertFalse(held.is_closed, "a held ticket is left to the transaction holding it")
             self.assertTrue(free.is_closed)
             # the next run closes it, and nothing is logged twice
-            env_b['helpdesk.team']._cron_auto_close_tickets(auto_commit=True)
-            env_b['helpdesk.team']._cron_auto_close_tickets(auto_commit=True)
+            for _run in range(2):
+                env_b['helpdesk.team']._cron_auto_close_tickets()
+                cr_b.commit()
             env_b.invalidate_all()
             self.assertTrue(held.is_closed)
             self.assertEqual((closing_lines(cr_b, held_id), closing_lines(cr_b, free_id)), (1, 1))
