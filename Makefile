@@ -75,13 +75,15 @@ populate: prepare
 # helpdesk_ce against OCA helpdesk_mgmt 17.0 (AGPL, installed from PyPI beside the build, only measured):
 # each in its own database, populated the same way once, the same workloads, a ratio table.
 # Sizes: BENCH_TICKETS (per database), BENCH_BIG (a second helpdesk_ce database for the agent pages, 0: none),
-# BENCH_CREATES, BENCH_BATCH, BENCH_MAILS. See benchmarks/compare.py.
+# BENCH_CREATES, BENCH_BATCH, BENCH_MAILS; BENCH_ORM tickets are made through the ORM, the rest are SQL copies.
+# See benchmarks/compare.py.
 BENCH_DB      ?= helpdesk_ce_bench
 BENCH_TICKETS ?= 5000
 BENCH_BIG     ?= 0
 BENCH_CREATES ?= 100
 BENCH_BATCH   ?= 500
 BENCH_MAILS   ?= 100
+BENCH_ORM     ?= 5000
 BENCH_PORT    ?= 8471
 bench: prepare
 	@$(HARNESS) oca
@@ -99,7 +101,7 @@ bench: prepare
 	done; \
 	PYTHONPATH=$(ODOO_HOME) $(VENV)/bin/python benchmarks/compare.py --ce $$ce --oca $$oca --big $$big \
 		--tickets $(BENCH_TICKETS) --big-size $(BENCH_BIG) --creates $(BENCH_CREATES) --batch $(BENCH_BATCH) \
-		--mails $(BENCH_MAILS)
+		--mails $(BENCH_MAILS) --orm-size $(BENCH_ORM)
 
 # Detailed timings of helpdesk_ce alone on the `make populate` database (dashboard, reports, SLA cron, lists).
 bench-detail: prepare

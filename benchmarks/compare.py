@@ -182,8 +182,8 @@ class Bench:
         env.cr.commit()
 
     def multiply(self, env, size):
-        """Copies of the populated tickets, in SQL, up to `size`: a large database in seconds for the agent
-        pages (their followers are not copied: agents see tickets through the teams, not by following)."""
+        """Copies of the populated tickets, in SQL, up to `size`: a large database in seconds, made the same
+        way for both addons (followers are not copied: agents see tickets through their teams' rules)."""
         count = env['helpdesk.ticket'].search_count([])
         if count >= size:
             return
@@ -326,7 +326,8 @@ class Bench:
 def run(addon, args, size):
     bench = Bench(addon, args)
     with environment(addon) as env:
-        bench.populate(env, size)
+        bench.populate(env, min(size, args.orm_size))
+        bench.multiply(env, size)
         bench.agent_pages(env)
     bench.portal_page()
     with environment(addon) as env:
@@ -350,7 +351,7 @@ def run_one(args):
     if args.run == 'big':
         bench = Bench(addon, args)
         with environment(addon) as env:
-            bench.populate(env, min(args.tickets, 5000))
+            bench.populate(env, min(args.tickets, args.orm_size))
             bench.multiply(env, args.tickets)
             bench.agent_pages(env, prefix='%sk: ' % (args.tickets // 1000))
         results = bench.results
@@ -371,6 +372,8 @@ def main():
     parser.add_argument('--batch', type=int, default=500)
     parser.add_argument('--mails', type=int, default=100)
     parser.add_argument('--repeat', type=int, default=5)
+    parser.add_argument('--orm-size', type=int, default=5000,
+                        help="tickets made through the ORM; more are SQL copies of them")
     parser.add_argument('--run', choices=['ce', 'oca', 'big'], help=argparse.SUPPRESS)
     parser.add_argument('--config', help=argparse.SUPPRESS)
     parser.add_argument('--port', type=int, help=argparse.SUPPRESS)
@@ -380,7 +383,7 @@ def main():
         return run_one(args)
     import json
     import tempfile
-    common = ['--creates', str(args.creates), '--batch', str(args.batch), '--mails', str(args.mails),
+    common = ['--orm-size', str(args.orm_size), '--creates', str(args.creates), '--batch', str(args.batch), '--mails', str(args.mails),
               '--repeat', str(args.repeat)]
     runs = [('ce', args.ce, args.tickets, 8471), ('oca', args.oca, args.tickets, 8472)]
     if args.big and args.big_size:
