@@ -188,7 +188,8 @@ class Bench:
         if count >= size:
             return
         env.cr.execute("""SELECT column_name FROM information_schema.columns
-                           WHERE table_name = 'helpdesk_ticket' AND column_name NOT IN ('id', 'ticket_ref', 'access_token')""")
+                           WHERE table_name = 'helpdesk_ticket'
+                             AND column_name NOT IN ('id', 'ticket_ref', 'access_token')""")
         columns = ', '.join('"%s"' % row[0] for row in env.cr.fetchall())
         while count < size:
             env.cr.execute("""INSERT INTO helpdesk_ticket (%s) SELECT %s FROM helpdesk_ticket ORDER BY id LIMIT %%s"""
@@ -383,7 +384,8 @@ def main():
         return run_one(args)
     import json
     import tempfile
-    common = ['--orm-size', str(args.orm_size), '--creates', str(args.creates), '--batch', str(args.batch), '--mails', str(args.mails),
+    common = ['--orm-size', str(args.orm_size), '--creates', str(args.creates), '--batch', str(args.batch),
+              '--mails', str(args.mails),
               '--repeat', str(args.repeat)]
     runs = [('ce', args.ce, args.tickets, 8471), ('oca', args.oca, args.tickets, 8472)]
     if args.big and args.big_size:

@@ -146,9 +146,9 @@ def start_server(port, workers, cron_threads):
         try:
             requests.get('http://127.0.0.1:%s/web/health' % port, timeout=60)
             return server
-        except requests.RequestException:
+        except requests.RequestException as exc:
             if server.poll() is not None:
-                raise RuntimeError('the server on port %s exited' % port)
+                raise RuntimeError('the server on port %s exited' % port) from exc
             time.sleep(1)
     stop_server(server)
     raise RuntimeError('the server on port %s never answered' % port)

@@ -156,12 +156,14 @@ class TestAutoCloseConcurrency(TransactionCase):
     def test_cron_skips_tickets_another_transaction_holds(self):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            team = env['helpdesk.team'].create({'name': 'Scale-out Team', 'auto_close_ticket': True, 'auto_close_day': 1})
+            team = env['helpdesk.team'].create({
+                'name': 'Scale-out Team', 'auto_close_ticket': True, 'auto_close_day': 1})
             tickets = env['helpdesk.ticket'].create([{'name': 'Held', 'team_id': team.id},
                                                      {'name': 'Free', 'team_id': team.id}])
             env.flush_all()
             old = fields.Datetime.now() - timedelta(days=5)
-            cr.execute("UPDATE helpdesk_ticket SET date_last_stage_update = %s WHERE id IN %s", [old, tuple(tickets.ids)])
+            cr.execute("UPDATE helpdesk_ticket SET date_last_stage_update = %s WHERE id IN %s",
+                       [old, tuple(tickets.ids)])
             cr.execute("UPDATE mail_message SET date = %s WHERE model = 'helpdesk.ticket' AND res_id IN %s",
                        [old, tuple(tickets.ids)])
             team_id, (held_id, free_id) = team.id, tickets.ids

@@ -76,7 +76,8 @@ class TestQueryCounts(HelpdeskCommon):
             self._create(size)
             counts.append(self.cr.sql_log_count - start)
         per_ticket = (counts[1] - counts[0]) / 20
-        self.assertLessEqual(per_ticket, BATCH_CREATE_QUERIES_PER_TICKET, "per-ticket queries in a batch create: %s" % counts)
+        self.assertLessEqual(per_ticket, BATCH_CREATE_QUERIES_PER_TICKET,
+                             "per-ticket queries in a batch create: %s" % counts)
 
     def test_agent_page(self):
         """The agent's ticket list as the web client loads it: count and first 80 rows."""
