@@ -264,14 +264,14 @@ class HelpdeskTeam(models.Model):
         if not self.ids:
             return True
         cr = self.env.cr
-        savepoint = 'helpdesk_assign_%s' % next(_savepoint_ids)
+        savepoint = SQL.identifier('helpdesk_assign_%s' % next(_savepoint_ids))
         try:
             cr.execute(SQL(
-                'SAVEPOINT "%s"; UPDATE helpdesk_team SET write_date = write_date WHERE id IN '
-                '(SELECT id FROM helpdesk_team WHERE id IN %%s ORDER BY id FOR NO KEY UPDATE); '
-                'RELEASE SAVEPOINT "%s"' % (savepoint, savepoint), tuple(self.ids)), log_exceptions=False)
+                "SAVEPOINT %s; UPDATE helpdesk_team SET write_date = write_date WHERE id IN "
+                "(SELECT id FROM helpdesk_team WHERE id IN %s ORDER BY id FOR NO KEY UPDATE); "
+                "RELEASE SAVEPOINT %s", savepoint, tuple(self.ids), savepoint), log_exceptions=False)
         except psycopg2.errors.SerializationFailure:
-            cr.execute('ROLLBACK TO SAVEPOINT "%s"' % savepoint)
+            cr.execute(SQL("ROLLBACK TO SAVEPOINT %s", savepoint))
             _logger.info("helpdesk: teams %s assigned concurrently; assigning after commit", self.ids)
             return False
         return True
