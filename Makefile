@@ -95,9 +95,13 @@ bench: prepare
 	for pair in "$$ce helpdesk_ce" "$$oca helpdesk_mgmt" "$$big helpdesk_ce"; do \
 		set -- $$pair; db=$$(sed -n 's/^db_name = //p' $$1); \
 		[ "$$db" = "$(BENCH_DB)_big" ] && [ "$(BENCH_BIG)" = 0 ] && continue; \
-		psql -d postgres -tAc "select 1 from pg_database where datname='$$db'" | grep -q 1 || { \
+		if psql -d postgres -tAc "select 1 from pg_database where datname='$$db'" | grep -q 1; then \
+			echo "helpdesk_ce bench: updating $$2 in $$db"; \
+			$(ODOO) -c $$1 -u $$2 --stop-after-init --log-level=warn; \
+		else \
 			echo "helpdesk_ce bench: installing $$2 in $$db"; \
-			$(ODOO) -c $$1 -i $$2 --without-demo=all --stop-after-init --log-level=warn; }; \
+			$(ODOO) -c $$1 -i $$2 --without-demo=all --stop-after-init --log-level=warn; \
+		fi; \
 	done; \
 	PYTHONPATH=$(ODOO_HOME) $(VENV)/bin/python benchmarks/compare.py --ce $$ce --oca $$oca --big $$big \
 		--tickets $(BENCH_TICKETS) --big-size $(BENCH_BIG) --creates $(BENCH_CREATES) --batch $(BENCH_BATCH) \
@@ -116,9 +120,12 @@ STRESS_CLIENTS ?= 8
 STRESS_PORT    ?= 8480
 stress: prepare
 	@conf=$$($(HARNESS) config stress $(STRESS_DB) $(STRESS_PORT)); \
-	psql -d postgres -tAc "select 1 from pg_database where datname='$(STRESS_DB)'" | grep -q 1 || { \
+	if psql -d postgres -tAc "select 1 from pg_database where datname='$(STRESS_DB)'" | grep -q 1; then \
+		$(ODOO) -c $$conf -u helpdesk_ce --stop-after-init --log-level=warn || exit 1; \
+	else \
 		echo "helpdesk_ce stress: installing helpdesk_ce in $(STRESS_DB)"; \
-		$(ODOO) -c $$conf -i helpdesk_ce --without-demo=all --stop-after-init --log-level=warn || exit 1; }; \
+		$(ODOO) -c $$conf -i helpdesk_ce --without-demo=all --stop-after-init --log-level=warn || exit 1; \
+	fi; \
 	PYTHONPATH=$(ODOO_HOME) $(VENV)/bin/python benchmarks/stress.py -c $$conf --port $(STRESS_PORT) \
 		--tickets $(STRESS_TICKETS) --clients $(STRESS_CLIENTS)
 

@@ -18,6 +18,7 @@ import argparse
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -136,6 +137,10 @@ class Client(threading.Thread):
 
 
 def start_server(port, workers, cron_threads):
+    for taken in (port, port + 1):
+        with socket.socket() as sock:
+            if sock.connect_ex(('127.0.0.1', taken)) == 0:
+                raise RuntimeError('port %s is taken: is another server still running?' % taken)
     cmd = [sys.executable, os.path.join(os.environ.get('ODOO_HOME', '/opt/odoo17'), 'odoo-bin'),
            '-c', config.rcfile, '--http-interface=127.0.0.1', '--http-port=%s' % port,
            '--gevent-port=%s' % (port + 1), '--workers=%s' % workers, '--max-cron-threads=%s' % cron_threads,
