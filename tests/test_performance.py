@@ -1,6 +1,7 @@
 import re
 
 from odoo import Command
+from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
 from .common import HelpdeskCommon, HelpdeskHttpCommon
@@ -110,3 +111,16 @@ class TestPortalQueryCount(HelpdeskHttpCommon):
             page = self.url_open('/my/tickets')
         self.assertEqual(page.status_code, 200)
         self.assertEqual(len(set(re.findall(r'/my/tickets/(\d+)', page.text))), 25)
+
+    def test_sla_status_rules_checked_in_sql_still_deny(self):
+        """Statuses are read with their rules applied in SQL (see helpdesk.sla.status): same verdicts."""
+        self.env['helpdesk.sla'].create({
+            'name': 'Answer fast', 'team_id': self.team_private.id, 'time': 4, 'target_type': 'first_response'})
+        statuses = self._create_ticket(self.team_private).sla_status_ids
+        self.assertTrue(statuses)
+        self.env.flush_all()
+        with self.assertRaises(AccessError):
+            statuses.with_user(self.agent).read(['status'])
+        self.team_private.member_ids = [Command.link(self.agent.id)]
+        self.env.invalidate_all()
+        self.assertEqual(statuses.with_user(self.agent).read(['status'])[0]['status'], 'ongoing')
