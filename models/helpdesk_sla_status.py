@@ -129,6 +129,15 @@ class HelpdeskSLAStatus(models.Model):
             status.write({'paused_hours': status.paused_hours + hours, 'paused_since': False})
         self._recompute_deadline()
 
+    def _filter_access_rules_python(self, operation):
+        """Reading statuses (the SLA column of the agent's ticket list) checks the record rules in SQL, as a
+        search applies them, rather than in Python: their rules go through the ticket's team and followers,
+        which Python would load for every listed ticket (1.6 s of a 20,000-ticket list page)."""
+        if operation == 'read' and self._ids and all(isinstance(id_, int) for id_ in self._ids):
+            self.env.flush_all()
+            return self._filter_access_rules(operation)
+        return super()._filter_access_rules_python(operation)
+
     def _fail_overdue(self, now=None):
         now = now or fields.Datetime.now()
         overdue = self.filtered(lambda s: s.status == 'ongoing' and s.deadline and s.deadline < now)

@@ -1,13 +1,18 @@
+import itertools
 import json
+import logging
 from ast import literal_eval
 from collections import defaultdict
 from datetime import datetime, time, timedelta
 from functools import partial
+from time import sleep
 
+import psycopg2
 import pytz
 from markupsafe import Markup
+from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
-from odoo import _, api, fields, models
+from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL, email_normalize, split_every
@@ -29,6 +34,9 @@ TICKET_COUNTERS = {
 DASHBOARD_DAYS = 7
 # automatic closing: a longer period would never close anything, a huge one breaks the cron of every team
 AUTO_CLOSE_MAX_DAYS = 3650
+
+_logger = logging.getLogger(__name__)
+_savepoint_ids = itertools.count()
 
 
 def _group_value(value):
@@ -229,12 +237,19 @@ class HelpdeskTeam(models.Model):
 
     @api.model
     def _auto_assign_tickets(self, tickets):
-        """Give an agent to each unassigned ticket of an auto-assigning team (a manual choice wins)."""
+        """Give an agent to each unassigned ticket of an auto-assigning team (a manual choice wins).
+
+        Assignment never fails a creation: when another transaction assigned in the same team after ours
+        began, our snapshot cannot count its tickets, so these tickets are assigned right after our commit,
+        in a fresh transaction that waits for the team (see ``_assign_after_commit``).
+        """
         tickets = tickets.sudo().filtered(lambda t: not t.user_id and t.team_id.auto_assignment)
         if not tickets:
             return
         teams = tickets.team_id
-        teams._lock_for_assignment()
+        if not teams._lock_for_assignment():
+            self._assign_after_commit(tickets)
+            return
         by_user = defaultdict(list)
         for ticket, user in teams._pick_assignees(tickets).items():
             by_user[user].append(ticket.id)
@@ -242,18 +257,51 @@ class HelpdeskTeam(models.Model):
             tickets.browse(ticket_ids).write({'user_id': user.id})
 
     def _lock_for_assignment(self):
-        """Serialize assignment per team, held until the transaction ends.
+        """Serialize assignment per team, until the transaction ends; False when our snapshot is stale.
 
-        The row lock makes a concurrent assignment in the same team wait. The no-op update then makes
-        it fail with a serialization error once we commit (Odoo retries it on a fresh snapshot): under
-        REPEATABLE READ a mere lock would let it count tickets from a snapshot missing ours. NO KEY
-        UPDATE, unlike UPDATE, does not conflict with the key-share locks of ticket inserts.
+        The row lock makes a concurrent assignment in the same team wait. The no-op update tells whether
+        our snapshot saw every assignment: under REPEATABLE READ it fails (serialization) when another
+        transaction updated the row, i.e. assigned, after ours began; that failure is kept inside a
+        savepoint, so the transaction goes on. Under READ COMMITTED (``_assign_after_commit``) it waits
+        and succeeds. NO KEY UPDATE, unlike UPDATE, does not conflict with the key-share locks of ticket
+        inserts. One round trip in the usual case.
         """
-        if self.ids:
-            self.env.cr.execute(SQL(
-                "UPDATE helpdesk_team SET write_date = write_date WHERE id IN "
-                "(SELECT id FROM helpdesk_team WHERE id IN %s ORDER BY id FOR NO KEY UPDATE)",
-                tuple(self.ids)))
+        if not self.ids:
+            return True
+        cr = self.env.cr
+        savepoint = SQL.identifier('helpdesk_assign_%s' % next(_savepoint_ids))
+        try:
+            cr.execute(SQL(
+                "SAVEPOINT %s; UPDATE helpdesk_team SET write_date = write_date WHERE id IN "
+                "(SELECT id FROM helpdesk_team WHERE id IN %s ORDER BY id FOR NO KEY UPDATE); "
+                "RELEASE SAVEPOINT %s", savepoint, tuple(self.ids), savepoint), log_exceptions=False)
+        except psycopg2.errors.SerializationFailure:
+            cr.execute(SQL("ROLLBACK TO SAVEPOINT %s", savepoint))
+            _logger.info("helpdesk: teams %s assigned concurrently; assigning after commit", self.ids)
+            return False
+        return True
+
+    @api.model
+    def _assign_after_commit(self, tickets):
+        """Assign ``tickets`` once this transaction has committed, in a READ COMMITTED transaction that
+        waits for the teams' lock and so counts every committed ticket. A few tries on deadlocks; a
+        ticket that still fails stays unassigned (never lost), and the error is logged."""
+        registry, ticket_ids = self.env.registry, tickets.ids
+
+        @self.env.cr.postcommit.add
+        def assign():
+            for attempt in range(5):
+                try:
+                    with registry.cursor() as cr:
+                        cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+                        env = api.Environment(cr, SUPERUSER_ID, {})
+                        todo = env['helpdesk.ticket'].browse(ticket_ids).exists()
+                        env['helpdesk.team']._auto_assign_tickets(todo)
+                    return
+                except psycopg2.OperationalError:
+                    _logger.warning("helpdesk: assigning tickets %s failed, retrying", ticket_ids, exc_info=True)
+                    sleep(0.1 * (attempt + 1))
+            _logger.error("helpdesk: tickets %s left unassigned", ticket_ids)
 
     def _pick_assignees(self, tickets):
         """Agents for a batch of tickets, {ticket: user}, in the order of the tickets.

@@ -1,5 +1,8 @@
 import logging
 import re
+from datetime import timedelta
+
+import psycopg2.errors
 
 from odoo import SUPERUSER_ID, _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
@@ -28,6 +31,8 @@ TICKET_PRIORITIES = [
     ('3', 'Urgent'),
 ]
 
+# an event this close to the ticket's creation happened with it (e.g. assigned on creation): 0 working hours
+INSTANT = timedelta(minutes=1)
 # the addresses in copy of a new ticket's mail that follow it, at most
 MAIL_MAX_CC = 10
 
@@ -250,10 +255,14 @@ class HelpdeskTicket(models.Model):
         self._compute_hours_since_creation('first_response_date', 'first_response_hours')
 
     def _compute_hours_since_creation(self, date_field, hours_field):
-        """Working hours from creation to the event, one calendar fetch for the whole batch."""
+        """Working hours from creation to the event, one calendar fetch for the whole batch. An event of
+        the creation itself (assigned on creation) takes no time: no calendar to read."""
+        timed = self.filtered(lambda t: t[date_field] and t.create_date
+                              and t[date_field] - t.create_date > INSTANT)
+        (self - timed)[hours_field] = 0.0
         hours = self.env['helpdesk.sla.status']._work_hours(
-            [(ticket, ticket.create_date, ticket[date_field]) for ticket in self])
-        for ticket, value in zip(self, hours):
+            [(ticket, ticket.create_date, ticket[date_field]) for ticket in timed])
+        for ticket, value in zip(timed, hours):
             ticket[hours_field] = value
 
     def _compute_access_url(self):
@@ -292,9 +301,13 @@ class HelpdeskTicket(models.Model):
         without_ref = [vals for vals in vals_list if not vals.get('ticket_ref') or vals['ticket_ref'] == _('New')]
         for vals, ref in zip(without_ref, self._next_ticket_refs(len(without_ref))):
             vals['ticket_ref'] = ref
-        tickets = super().create(vals_list)
+        deferred = self._auto_assign_values(vals_list)
+        # the assignee's notification and the acknowledgement are queued: the mail cron sends them
+        tickets = super(HelpdeskTicket, self.with_context(mail_notify_force_send=False)).create(vals_list)
+        tickets = tickets.with_env(self.env)
         tickets._subscribe_team_and_customer()
-        self.env['helpdesk.team']._auto_assign_tickets(tickets)
+        if deferred:
+            self.env['helpdesk.team']._assign_after_commit(tickets.filtered(lambda t: not t.user_id))
         self.env['helpdesk.sla.status']._apply_to_tickets(tickets)
         tickets._send_stage_messages()
         return tickets
@@ -315,13 +328,51 @@ class HelpdeskTicket(models.Model):
         return res
 
     @api.model
+    def _auto_assign_values(self, vals_list):
+        """Put the agent of automatic assignment into the values of new tickets, before they are inserted:
+        the assignee is then written, subscribed and notified with the creation itself, not by a second
+        write. A ticket given an agent (in its values or the context) keeps it.
+
+        :return: True when the assignment must wait for the commit (another transaction assigned in the
+            same team meanwhile, see ``helpdesk.team._auto_assign_tickets``)
+        """
+        default_user = self.env.context.get('default_user_id')
+        default_team = self.env.context.get('default_team_id')
+        fallback = []
+
+        def team_of(vals):
+            if 'team_id' in vals:
+                return vals['team_id']
+            if not default_team and not fallback:
+                fallback.append(self._default_team_id())
+            return default_team or fallback[0]
+
+        todo = [(vals, team_of(vals)) for vals in vals_list if not vals.get('user_id', default_user)]
+        teams = self.env['helpdesk.team'].sudo().browse({team for _vals, team in todo if team})
+        teams = teams.filtered('auto_assignment')
+        todo = [(vals, team) for vals, team in todo if team in teams.ids]
+        if not todo:
+            return False
+        pending = self.sudo().concat(*(self.sudo().new(dict(
+            {fname: vals[fname] for fname in ('partner_id', 'partner_email', 'stage_id') if vals.get(fname)},
+            team_id=team)) for vals, team in todo))
+        if not teams._lock_for_assignment():
+            return True
+        assignees = pending.team_id._pick_assignees(pending)
+        for ticket, (vals, _team) in zip(pending, todo):
+            if ticket in assignees:
+                vals['user_id'] = assignees[ticket].id
+        return False
+
+    @api.model
     def _next_ticket_refs(self, count):
         """References for a batch in one query where the sequence allows it (standard, no date ranges)."""
         if not count:
             return []
-        sequence = self.env['ir.sequence'].sudo().search(
+        # one query finds the sequence and reads what formatting the numbers needs
+        sequence = self.env['ir.sequence'].sudo().search_fetch(
             [('code', '=', 'helpdesk.ticket'), ('company_id', 'in', [self.env.company.id, False])],
-            order='company_id', limit=1)
+            ['implementation', 'use_date_range', 'prefix', 'suffix', 'padding'], order='company_id', limit=1)
         if not sequence:
             return [False] * count  # no reference rather than the same one for every ticket
         if sequence.implementation == 'standard' and not sequence.use_date_range:
@@ -338,6 +389,27 @@ class HelpdeskTicket(models.Model):
             self.env['helpdesk.sla.status']._apply_to_tickets(self)
         if 'stage_id' in vals or 'team_id' in vals:
             self.sudo().sla_status_ids._sync_with_stage()
+
+    @api.model
+    def _lock_skip_locked(self, records):
+        """Lock the rows of ``records`` until the transaction ends, skipping those another transaction holds;
+        returns the locked ones. For jobs that may run on several servers at once: what one run holds, the
+        other leaves alone. A row changed by a transaction committed since our snapshot fails PostgreSQL's
+        repeatable read: the whole batch is then left for the next run.
+        """
+        if not records:
+            return records
+        records.flush_recordset()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(SQL(
+                    "SELECT id FROM %s WHERE id IN %s ORDER BY id FOR NO KEY UPDATE SKIP LOCKED",
+                    SQL.identifier(records._table), tuple(records.ids)))
+                locked = {row[0] for row in self.env.cr.fetchall()}
+        except psycopg2.errors.SerializationFailure:
+            _logger.info("%s: %s records changed meanwhile, left for the next run", records._name, len(records))
+            return records.browse()
+        return records.filtered(lambda record: record.id in locked)
 
     def _subscribe_team_and_customer(self, customer=True, team=True):
         """The customer follows their ticket; the team's "follow all" followers follow its tickets, to be notified.
@@ -562,9 +634,17 @@ class HelpdeskTicket(models.Model):
             tickets.filtered(lambda t: t.team_id.use_rating and t.partner_id).rating_send_request(
                 template, force_send=False)
         elif tickets:
-            # an automatic email is no agent's answer, whoever moved the ticket
-            tickets.with_context(helpdesk_stage_template=True).message_post_with_source(
-                template, message_type='comment', subtype_xmlid='mail.mt_comment')
+            # one composer for the whole batch: the template is rendered for all tickets at once (Odoo's
+            # message_post_with_source makes and renders a composer per record), then a comment is posted on
+            # each; the emails are queued, never sent inside the request. An automatic email is no agent's
+            # answer, whoever moved the ticket.
+            self.env['mail.compose.message'].with_context(
+                default_composition_mode='comment', default_model=self._name, default_res_ids=tickets.ids,
+                default_template_id=template.id, mail_notify_force_send=False, helpdesk_stage_template=True,
+            ).create({
+                'message_type': 'comment',
+                'subtype_id': self.env['ir.model.data']._xmlid_to_res_id('mail.mt_comment'),
+            })._action_send_mail()
 
     def _send_stage_sms(self, template):
         """Queue one SMS per ticket with a number (its own, else its customer's); the SMS cron sends them."""

@@ -1,10 +1,9 @@
 import logging
 from collections import defaultdict
 
-import psycopg2.errors
 from markupsafe import Markup
 
-from odoo import _, api, models
+from odoo import _, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tools import SQL, is_html_empty
@@ -20,31 +19,6 @@ class HelpdeskTicket(models.Model):
     row locks on every ticket involved, so that two merges never interleave.
     """
     _inherit = 'helpdesk.ticket'
-
-    # ------------------------------------------------------------
-    # Row locks, for merges and for jobs that may run on several servers
-    # ------------------------------------------------------------
-
-    @api.model
-    def _lock_skip_locked(self, records):
-        """Lock the rows of ``records`` until the transaction ends, skipping those another transaction holds;
-        returns the locked ones. For jobs that may run on several servers at once: what one run holds, the
-        other leaves alone. A row changed by a transaction committed since our snapshot fails PostgreSQL's
-        repeatable read: the whole batch is then left for the next run.
-        """
-        if not records:
-            return records
-        records.flush_recordset()
-        try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(SQL(
-                    "SELECT id FROM %s WHERE id IN %s ORDER BY id FOR NO KEY UPDATE SKIP LOCKED",
-                    SQL.identifier(records._table), tuple(records.ids)))
-                locked = {row[0] for row in self.env.cr.fetchall()}
-        except psycopg2.errors.SerializationFailure:
-            _logger.info("%s: %s records changed meanwhile, left for the next run", records._name, len(records))
-            return records.browse()
-        return records.filtered(lambda record: record.id in locked)
 
     # ------------------------------------------------------------
     # Checks

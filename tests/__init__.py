@@ -22,3 +22,4 @@ from . import test_security
 from . import test_security_http
 from . import test_bad_input
 from . import test_fuzz
+from . import test_server
