@@ -81,7 +81,12 @@ class HelpdeskTicket(models.Model):
         'Closed', compute='_compute_is_closed', store=True, index=True,
         help="The ticket is in a folded stage.")
     close_date = fields.Datetime('Closed On', compute='_compute_close_date', store=True, copy=False)
-    assign_date = fields.Datetime('First Assignment', compute='_compute_assign_date', store=True, copy=False)
+    assign_date = fields.Datetime(
+        'First Assignment', compute='_compute_assign_dates', store=True, copy=False,
+        help="When the ticket was first given to an agent; reassignments keep it.")
+    last_assign_date = fields.Datetime(
+        'Last Assignment', compute='_compute_assign_dates', store=True, copy=False,
+        help="When the ticket was last given to an agent: automatic assignment spreads tickets by it.")
     # merge and conversion
     merged_into_id = fields.Many2one(
         'helpdesk.ticket', 'Merged Into', index='btree_not_null', readonly=True, copy=False,
@@ -120,6 +125,16 @@ class HelpdeskTicket(models.Model):
     # reporting: measured once, when each event happens, in working hours of the team's calendar
     first_response_date = fields.Datetime(
         'First Response', readonly=True, copy=False, help="The first public reply of an agent.")
+    # reminders (see helpdesk.team._cron_send_reminders)
+    last_agent_reply_date = fields.Datetime(
+        'Last Agent Reply', readonly=True, copy=False, help="The last public reply of an agent.")
+    reminder_date = fields.Datetime(
+        'Assignee Reminded On', compute='_compute_reminder_date', store=True, readonly=False, copy=False,
+        help="When the assignee was reminded of the pending ticket; cleared by a public reply of an agent or a "
+             "stage change.")
+    customer_reminder_date = fields.Datetime(
+        'Customer Reminded On', compute='_compute_customer_reminder_date', store=True, readonly=False, copy=False,
+        help="When the customer was reminded that the ticket waits for them; cleared by a stage change.")
     assign_hours = fields.Float(
         'Working Hours to Assign', compute='_compute_assign_hours', store=True, copy=False, group_operator='avg')
     close_hours = fields.Float(
@@ -165,10 +180,16 @@ class HelpdeskTicket(models.Model):
                 ticket.close_date = now
 
     @api.depends('user_id')
-    def _compute_assign_date(self):
+    def _compute_assign_dates(self):
+        """Each assignment moves the last date; the first one stays (unassigning keeps both)."""
         now = fields.Datetime.now()
         for ticket in self:
-            ticket.assign_date = ticket.user_id and now
+            if ticket.user_id:
+                ticket.assign_date = ticket.assign_date or now
+                ticket.last_assign_date = now
+            else:
+                ticket.assign_date = ticket.assign_date
+                ticket.last_assign_date = ticket.last_assign_date
 
     def _compute_merged_ticket_count(self):
         counts = dict(self.with_context(active_test=False)._read_group(
@@ -196,6 +217,15 @@ class HelpdeskTicket(models.Model):
     @api.depends('stage_id')
     def _compute_date_last_stage_update(self):
         self.date_last_stage_update = fields.Datetime.now()
+
+    @api.depends('stage_id', 'last_agent_reply_date')
+    def _compute_reminder_date(self):
+        """An agent acted: the next pending period may be reminded again."""
+        self.reminder_date = False
+
+    @api.depends('stage_id')
+    def _compute_customer_reminder_date(self):
+        self.customer_reminder_date = False
 
     @api.depends('stage_id')
     def _compute_kanban_state(self):
@@ -279,6 +309,7 @@ class HelpdeskTicket(models.Model):
         without_ref = [vals for vals in vals_list if not vals.get('ticket_ref') or vals['ticket_ref'] == _('New')]
         for vals, ref in zip(without_ref, self._next_ticket_refs(len(without_ref))):
             vals['ticket_ref'] = ref
+        self.env['helpdesk.ticket.category']._route_ticket_vals(vals_list)
         tickets = super().create(vals_list)
         tickets._subscribe_team_and_customer()
         self.env['helpdesk.team']._auto_assign_tickets(tickets)
@@ -287,16 +318,34 @@ class HelpdeskTicket(models.Model):
         return tickets
 
     def write(self, vals):
+        vals = dict(vals)
+        Category = self.env['helpdesk.ticket.category']
+        if vals.get('category_id') and Category._route_ticket_vals([vals]) and 'user_id' not in vals:
+            Category.browse(vals['category_id'])._release_rerouted_tickets(self)
         stages_before = {t.id: t.stage_id for t in self} if {'stage_id', 'team_id'} & set(vals) else None
         res = super().write(vals)
         if 'team_id' in vals or 'partner_id' in vals:
             self._subscribe_team_and_customer(customer='partner_id' in vals, team='team_id' in vals)
-        if 'team_id' in vals and 'user_id' not in vals:
+        if ('team_id' in vals or 'category_id' in vals) and 'user_id' not in vals:
             self.env['helpdesk.team']._auto_assign_tickets(self)
         if stages_before is not None:
             self.filtered(lambda t: t.stage_id != stages_before[t.id])._send_stage_messages()
         self._sla_after_write(vals)
         return res
+
+    def _get_category_agents(self):
+        """The agents the ticket's category names for the ticket's team (active internal users)."""
+        self.ensure_one()
+        category = self.category_id
+        if not category.user_ids or category.team_id != self.team_id:
+            return self.env['res.users']
+        return category.user_ids.filtered(lambda u: u.active and not u.share)
+
+    @api.onchange('category_id')
+    def _onchange_category_id(self):
+        """The form shows the team the category routes to before saving."""
+        if self.category_id.team_id:
+            self.team_id = self.category_id.team_id
 
     @api.model
     def _next_ticket_refs(self, count):
@@ -324,14 +373,15 @@ class HelpdeskTicket(models.Model):
             self.sudo().sla_status_ids._sync_with_stage()
 
     def _subscribe_team_and_customer(self, customer=True, team=True):
-        """The customer follows their ticket; the team's followers follow all its tickets."""
+        """The customer follows their ticket. The team's followers follow its tickets through Odoo's
+        parent subtypes (mt_team_ticket_*, relation field team_id), with the ticket subtypes matching what
+        they chose on the team; mail.thread does it on create and write, except under tracking_disable."""
         if customer:
             for partner, tickets in self.filtered('partner_id').grouped('partner_id').items():
                 tickets.message_subscribe(partner_ids=partner.ids)
-        if team:
+        if team and self.env.context.get('tracking_disable'):
             for team_rec, tickets in self.grouped('team_id').items():
-                if team_rec.message_partner_ids:
-                    tickets.message_subscribe(partner_ids=team_rec.message_partner_ids.ids)
+                tickets._message_auto_subscribe({'team_id': team_rec.id})
 
     # ------------------------------------------------------------
     # Actions
@@ -468,9 +518,11 @@ class HelpdeskTicket(models.Model):
 
     def _message_post_after_hook(self, message, msg_vals):
         res = super()._message_post_after_hook(message, msg_vals)
-        if not self.first_response_date and self._is_agent_public_reply(message):
-            self.sudo().first_response_date = message.date
-            self.sudo().sla_status_ids.filtered(lambda s: s.target_type == 'first_response')._reach(message.date)
+        if self._is_agent_public_reply(message):
+            self.sudo().last_agent_reply_date = message.date
+            if not self.first_response_date:
+                self.sudo().first_response_date = message.date
+                self.sudo().sla_status_ids.filtered(lambda s: s.target_type == 'first_response')._reach(message.date)
         return res
 
     def _is_agent_public_reply(self, message):
@@ -509,33 +561,37 @@ class HelpdeskTicket(models.Model):
         return ['partner_phone']
 
     def _send_stage_messages(self):
-        """Email and text the customer of tickets that just entered a stage carrying templates.
+        """Email, text and ask for a rating the customer of tickets that just entered a stage carrying templates.
 
         The email is a public comment: the customer gets it with the access button, sees it on the portal,
-        and agents see what was sent. A rating request (a template rendering a rating token) goes through
-        Odoo's rating flow instead, private to the customer, and only for teams that use ratings.
+        and agents see what was sent. The stage's rating template goes through Odoo's rating flow instead,
+        private to the customer, and only for teams that use ratings.
         Nothing is sent under ``tracking_disable`` (an import, by default), like every mail.thread post.
         """
         if self.env.context.get('tracking_disable'):
             return
         for stage, tickets in self.grouped('stage_id').items():
-            if not stage.template_id and not stage.sms_template_id:
+            if not (stage.template_id or stage.sms_template_id or stage.rating_template_id):
                 continue
             for own_ticket, group in tickets.grouped(lambda t: t.partner_id == self.env.user.partner_id).items():
                 # a customer creating or moving their own ticket (portal, form) still gets the message
                 group = group.with_context(mail_notify_author=own_ticket)
                 if stage.template_id:
                     group._send_stage_email(stage.template_id)
+                if stage.rating_template_id:
+                    group._send_rating_request(stage.rating_template_id)
                 if stage.sms_template_id:
                     group._send_stage_sms(stage.sms_template_id)
 
     def _send_stage_email(self, template):
         tickets = self.filtered(lambda t: t.partner_id or t.partner_email)
-        if self._is_rating_template(template):
-            tickets.filtered(lambda t: t.team_id.use_rating and t.partner_id).rating_send_request(
-                template, force_send=False)
-        elif tickets:
+        if tickets:
             tickets.message_post_with_source(template, message_type='comment', subtype_xmlid='mail.mt_comment')
+
+    def _send_rating_request(self, template):
+        """Ask the customers of tickets whose team uses ratings (as project does with its stages)."""
+        self.filtered(lambda t: t.team_id.use_rating and t.partner_id).rating_send_request(
+            template, force_send=False)
 
     def _send_stage_sms(self, template):
         """Queue one SMS per ticket with a number (its own, else its customer's); the SMS cron sends them."""
@@ -544,10 +600,9 @@ class HelpdeskTicket(models.Model):
         for ticket in tickets:
             ticket._message_sms(bodies[ticket.id], put_in_queue=True)
 
-    @api.model
-    def _is_rating_template(self, template):
-        """A template asking for a rating: it renders a rating token (as helpdesk_ce.mail_template_ticket_rating)."""
-        return '_rating_get_access_token' in (template.body_html or '')
+    def _creation_subtype(self):
+        """Posted at creation: the team's followers (Ticket Created on the team) hear of new tickets."""
+        return self.env.ref('helpdesk_ce.mt_ticket_new')
 
     def _track_subtype(self, init_values):
         self.ensure_one()
