@@ -106,7 +106,7 @@ class HelpdeskTeam(models.Model):
     use_reminders = fields.Boolean(
         'Reminders', help="Remind the assignee of tickets left without an agent's public reply or a stage change.")
     reminder_hours = fields.Float(
-        'Remind After (working hours)', default=8,
+        'Remind After', default=8,
         help="Working hours of the team's calendar without an agent's public reply or a stage change before "
              "the assignee gets one reminder activity.")
     customer_reminder = fields.Boolean(
@@ -115,11 +115,12 @@ class HelpdeskTeam(models.Model):
         'helpdesk.stage', 'Waiting Stage', domain="[('id', 'in', stage_ids), ('fold', '=', False)]",
         help="The stage of tickets waiting for the customer: their assignee gets no reminder there.")
     customer_reminder_days = fields.Integer(
-        'Remind Customers After (days)', default=3,
+        'Days Waiting', default=3,
         help="Days in the waiting stage without any message before the customer gets one reminder email; "
              "automatic closing then counts its inactive period from that email.")
     customer_reminder_template_id = fields.Many2one(
-        'mail.template', 'Customer Reminder Template', domain=[('model', '=', 'helpdesk.ticket')],
+        'mail.template', 'Reminder Email', domain=[('model', '=', 'helpdesk.ticket')],
+        help="Sent to the customer; the default one when empty.",
         default=lambda self: self.env.ref('helpdesk_ce.mail_template_ticket_reminder', raise_if_not_found=False))
 
     follow_all_partner_ids = fields.Many2many(
@@ -279,7 +280,7 @@ class HelpdeskTeam(models.Model):
                 'my': {
                     'open': team.my_ticket_count,
                     'close_hours': average(mine['hours'], mine['closed']),
-                    'show': bool(me in team.member_ids or team.my_ticket_count or mine['closed']),
+                    'show': bool(team.my_ticket_count or mine['closed'] or mine['rated']),
                 },
             }
             # a figure is left out when the team does not use the feature, None when there is no data yet
@@ -640,14 +641,15 @@ class HelpdeskTeam(models.Model):
             'activity_type_id': activity_type.id,
             'user_id': ticket.user_id.id,
             'summary': _("No reply for %(hours)s working hours", hours='%g' % ticket.team_id.reminder_hours),
-            'date_deadline': fields.Date.context_today(ticket),
+            'date_deadline': fields.Date.context_today(ticket.with_context(tz=ticket.user_id.tz)),
         } for ticket in pending])
 
     @api.model
     def _remind_customers(self, tickets, now):
         """One reminder email per ticket, from the team's template (a public reply, like stage emails)."""
         tickets.write({'customer_reminder_date': now})
-        for template, group in tickets.grouped(lambda t: t.team_id.customer_reminder_template_id).items():
+        default = self.env.ref('helpdesk_ce.mail_template_ticket_reminder', raise_if_not_found=False)
+        for template, group in tickets.grouped(lambda t: t.team_id.customer_reminder_template_id or default).items():
             if template:
                 group.message_post_with_source(template, message_type='comment', subtype_xmlid='mail.mt_comment')
 

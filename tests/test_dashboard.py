@@ -152,7 +152,7 @@ class TestDashboard(HelpdeskSLACommon):
         self.assertNotIn('sla_success_rate', insight)
         self.assertNotIn('satisfaction_rate', insight)
         self.assertEqual([p['resolution_rate'] for p in insight['periods']], [None, None], "no data is not 0%")
-        self.assertFalse(self._insight(self.agent_2)['my']['show'], "not a member, no tickets: no My performance")
+        self.assertFalse(self._insight(self.agent_2)['my']['show'], "no ticket of the team: no My performance")
 
     def _read_dashboard(self, teams):
         Team = self.env['helpdesk.team'].with_user(self.manager).with_context(tz='UTC')

@@ -1,12 +1,26 @@
 /** @odoo-module **/
 
 import { registry } from "@web/core/registry";
+import { stepUtils } from "@web_tour/tour_service/tour_utils";
 
 // A manager turns reminders on for a team: the assignee after 4 working hours, the customer in "Waiting".
 registry.category("web_tour.tours").add("helpdesk_ce_team_reminders_tour", {
     test: true,
     url: "/web",
     steps: () => [
+        ...stepUtils.goToAppSteps("helpdesk_ce.menu_helpdesk_root", "Open the Helpdesk app"),
+        {
+            content: "Open the configuration menu",
+            trigger: '.o_main_navbar button:contains("Configuration")',
+        },
+        {
+            content: "Open the teams",
+            trigger: '.dropdown-item:contains("Helpdesk Teams")',
+        },
+        {
+            content: "Open the team",
+            trigger: '.o_data_row td:contains("Reminder Tour Team")',
+        },
         {
             content: "Turn reminders on",
             trigger: '.o_field_widget[name="use_reminders"] input',
