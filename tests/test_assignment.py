@@ -143,6 +143,7 @@ class TestAssignment(HelpdeskCommon):
         self.env.flush_all()
         self.env.cr.execute("UPDATE helpdesk_ticket SET create_date = %s WHERE id IN %s",
                             [NOW - timedelta(days=3), tuple(tickets.ids)])
+        self.env.cr.precommit.run()  # the creation is over: later changes are tracked in the chatter
         for days_ago, user in ((2, self.a1), (1, self.a2)):
             with freeze_time(NOW - timedelta(days=days_ago)):
                 tickets.user_id = user
