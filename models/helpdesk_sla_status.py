@@ -17,10 +17,10 @@ class HelpdeskSLAStatus(models.Model):
     _order = 'deadline, id'
     _rec_name = 'sla_id'
 
-    ticket_id = fields.Many2one('helpdesk.ticket', 'Ticket', required=True, index=True, ondelete='cascade')
+    ticket_id = fields.Many2one('helpdesk.ticket', required=True, index=True, ondelete='cascade')
     sla_id = fields.Many2one('helpdesk.sla', 'SLA Policy', required=True, index=True, ondelete='cascade')
     team_id = fields.Many2one(related='sla_id.team_id', store=True, index=True, string='Helpdesk Team')
-    company_id = fields.Many2one(related='ticket_id.company_id', string='Company')
+    company_id = fields.Many2one(related='ticket_id.company_id')
     target_type = fields.Selection(related='sla_id.target_type')
     sla_stage_id = fields.Many2one(related='sla_id.stage_id', string='Target Stage')
     deadline = fields.Datetime(
@@ -73,7 +73,8 @@ class HelpdeskSLAStatus(models.Model):
             for (ticket, sla), deadline in zip(pairs, deadlines)
         ])
         # a policy matched after the first reply is judged on that reply
-        for status in statuses.filtered(lambda s: s.target_type == 'first_response' and s.ticket_id.first_response_date):
+        for status in statuses.filtered(
+                lambda s: s.target_type == 'first_response' and s.ticket_id.first_response_date):
             status._reach(status.ticket_id.first_response_date)
         statuses._sync_with_stage()
         return statuses

@@ -1,9 +1,13 @@
+import logging
 import re
 
 from odoo import SUPERUSER_ID, _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL, consteq
 
 from . import ticket_similarity
+
+_logger = logging.getLogger(__name__)
 
 DUPLICATE_THRESHOLD_PARAM = 'helpdesk_ce.duplicate_similarity_threshold'
 DUPLICATE_THRESHOLD_DEFAULT = 60
@@ -23,6 +27,9 @@ TICKET_PRIORITIES = [
     ('2', 'High'),
     ('3', 'Urgent'),
 ]
+
+# the addresses in copy of a new ticket's mail that follow it, at most
+MAIL_MAX_CC = 10
 
 # a change of any of these fields matches the SLA policies again
 SLA_MATCH_FIELDS = ('team_id', 'priority', 'tag_ids', 'category_id', 'partner_id')
@@ -56,15 +63,15 @@ class HelpdeskTicket(models.Model):
     active = fields.Boolean(default=True, tracking=True)
     team_id = fields.Many2one(
         'helpdesk.team', 'Helpdesk Team', required=True, index=True, tracking=True,
-        default=_default_team_id)
+        default=lambda self: self._default_team_id())
     company_id = fields.Many2one(related='team_id.company_id', store=True, index=True, readonly=True)
     stage_id = fields.Many2one(
-        'helpdesk.stage', 'Stage', compute='_compute_stage_id', store=True, readonly=False,
+        'helpdesk.stage', compute='_compute_stage_id', store=True, readonly=False,
         index=True, tracking=True, copy=False, ondelete='restrict',
         domain="[('team_ids', '=', team_id)]", group_expand='_read_group_stage_ids')
     user_id = fields.Many2one(
         'res.users', 'Assigned to', index=True, tracking=True,
-        domain=lambda self: [('groups_id', 'in', self.env.ref('helpdesk_ce.group_helpdesk_user').id),
+        domain=lambda self: [('groups_id', 'in', self.env.ref('helpdesk_ce.group_helpdesk_user_own').id),
                              ('share', '=', False)])
     partner_id = fields.Many2one('res.partner', 'Customer', index=True, tracking=True)
     partner_name = fields.Char(
@@ -75,7 +82,7 @@ class HelpdeskTicket(models.Model):
         'Customer Phone', compute='_compute_partner_info', store=True, readonly=False)
     priority = fields.Selection(TICKET_PRIORITIES, default='0', required=True, index=True, tracking=True)
     tag_ids = fields.Many2many('helpdesk.tag', string='Tags')
-    category_id = fields.Many2one('helpdesk.ticket.category', 'Category', index=True)
+    category_id = fields.Many2one('helpdesk.ticket.category', index=True)
     color = fields.Integer('Color Index')
     is_closed = fields.Boolean(
         'Closed', compute='_compute_is_closed', store=True, index=True,
@@ -89,7 +96,7 @@ class HelpdeskTicket(models.Model):
         help="When the ticket was last given to an agent: automatic assignment spreads tickets by it.")
     # merge and conversion
     merged_into_id = fields.Many2one(
-        'helpdesk.ticket', 'Merged Into', index='btree_not_null', readonly=True, copy=False,
+        'helpdesk.ticket', index='btree_not_null', readonly=True, copy=False,
         help="The ticket this one was merged into.")
     merged_ticket_ids = fields.One2many(
         'helpdesk.ticket', 'merged_into_id', 'Merged Tickets', context={'active_test': False})
@@ -98,7 +105,7 @@ class HelpdeskTicket(models.Model):
         'Merged Into Reference', compute='_compute_merged_into_ref', compute_sudo=True,
         help="Reference of the ticket this one finally went into, following merges of merged tickets.")
     duplicate_ticket_count = fields.Integer('Possible Duplicates', compute='_compute_duplicate_ticket_count')
-    lead_id = fields.Many2one('crm.lead', 'Lead', index='btree_not_null', readonly=True, copy=False,
+    lead_id = fields.Many2one('crm.lead', index='btree_not_null', readonly=True, copy=False,
                               help="The lead or opportunity this ticket was converted into.")
     lead_conversion_type = fields.Selection(
         [('lead', 'Lead'), ('opportunity', 'Opportunity')], compute='_compute_lead_conversion_type',
@@ -107,7 +114,7 @@ class HelpdeskTicket(models.Model):
     date_last_stage_update = fields.Datetime(
         'Last Stage Update', compute='_compute_date_last_stage_update', store=True, index=True, copy=False)
     kanban_state = fields.Selection(
-        KANBAN_STATES, string='Kanban State', compute='_compute_kanban_state', store=True, readonly=False,
+        KANBAN_STATES, compute='_compute_kanban_state', store=True, readonly=False,
         copy=False, help="Reset to In Progress when the ticket changes stage.")
     legend_normal = fields.Char(related='stage_id.legend_normal')
     legend_done = fields.Char(related='stage_id.legend_done')
@@ -276,9 +283,10 @@ class HelpdeskTicket(models.Model):
             ticket[hours_field] = value
 
     def _compute_access_url(self):
-        super()._compute_access_url()
+        res = super()._compute_access_url()
         for ticket in self:
             ticket.access_url = '/my/tickets/%s' % ticket.id
+        return res
 
     @api.depends('ticket_ref')
     def _compute_display_name(self):
@@ -299,10 +307,11 @@ class HelpdeskTicket(models.Model):
     # ------------------------------------------------------------
 
     def init(self):
-        super().init()
+        res = super().init()
         # the dashboard graph counts the tickets opened and closed in the last days
         for fname in ('create_date', 'close_date'):
             tools.create_index(self.env.cr, 'helpdesk_ticket_%s_index' % fname, self._table, [fname])
+        return res
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -323,6 +332,9 @@ class HelpdeskTicket(models.Model):
         if vals.get('category_id') and Category._route_ticket_vals([vals]) and 'user_id' not in vals:
             Category.browse(vals['category_id'])._release_rerouted_tickets(self)
         stages_before = {t.id: t.stage_id for t in self} if {'stage_id', 'team_id'} & set(vals) else None
+        if 'partner_id' in vals:
+            # the links sent to the former customer stop working
+            self.filtered(lambda t: t.partner_id.id != vals['partner_id'])._portal_rotate_token()
         res = super().write(vals)
         if 'team_id' in vals or 'partner_id' in vals:
             self._subscribe_team_and_customer(customer='partner_id' in vals, team='team_id' in vals)
@@ -373,14 +385,21 @@ class HelpdeskTicket(models.Model):
             self.sudo().sla_status_ids._sync_with_stage()
 
     def _subscribe_team_and_customer(self, customer=True, team=True):
-        """The customer follows their ticket. The team's followers follow its tickets through Odoo's
-        parent subtypes (mt_team_ticket_*, relation field team_id), with the ticket subtypes matching what
-        they chose on the team; mail.thread does it on create and write, except under tracking_disable."""
+        """The customer follows their ticket; the team's "follow all" followers follow its tickets, to be notified.
+
+        Team members are not subscribed: the record rules give them access. The team's followers (internal
+        partners only: mail.followers refuses share partners on a team) follow its tickets through Odoo's parent
+        subtypes (mt_team_ticket_*, relation field team_id), with the ticket subtypes matching what they chose
+        on the team: mail.thread does it on create and write, except under tracking_disable.
+        """
+        trusted = self.with_context(helpdesk_subscribe_trusted=True)
         if customer:
-            for partner, tickets in self.filtered('partner_id').grouped('partner_id').items():
+            for partner, tickets in trusted.filtered('partner_id').grouped('partner_id').items():
+                if self.env.context.get('helpdesk_mail_gateway'):
+                    tickets = tickets.filtered(lambda t: t._mail_gateway_may_follow(partner))
                 tickets.message_subscribe(partner_ids=partner.ids)
         if team and self.env.context.get('tracking_disable'):
-            for team_rec, tickets in self.grouped('team_id').items():
+            for team_rec, tickets in trusted.grouped('team_id').items():
                 tickets._message_auto_subscribe({'team_id': team_rec.id})
 
     # ------------------------------------------------------------
@@ -388,7 +407,7 @@ class HelpdeskTicket(models.Model):
     # ------------------------------------------------------------
 
     def action_assign_to_me(self):
-        if not self.env.user.has_group('helpdesk_ce.group_helpdesk_user'):
+        if not self.env.user.has_group('helpdesk_ce.group_helpdesk_user_own'):
             raise UserError(_("Only helpdesk agents can take tickets."))
         self.write({'user_id': self.env.uid})
 
@@ -526,16 +545,19 @@ class HelpdeskTicket(models.Model):
         return res
 
     def _is_agent_public_reply(self, message):
-        """A public reply by a real agent: not a note, not an automatic (template) email, not OdooBot."""
+        """A public reply written by a helpdesk agent to someone else: not a note, not an automatic (template)
+        email, not OdooBot, not the customer (an employee filing their own ticket opens it, not answers it)."""
         if self.env.context.get('helpdesk_stage_template') or message.message_type not in ('comment', 'email'):
             return False
         if not message.subtype_id or message.subtype_id.internal or message.is_internal:
             return False
         author = message.author_id
-        if not author or author == self.env.ref('base.partner_root'):
+        if not author or author == self.env.ref('base.partner_root') or author == self.partner_id:
             return False
         users = author.sudo().with_context(active_test=False).user_ids
-        return any(not user.share and user.id != SUPERUSER_ID for user in users)
+        return any(
+            not user.share and user.id != SUPERUSER_ID and user.has_group('helpdesk_ce.group_helpdesk_user_own')
+            for user in users)
 
     def _rating_get_parent_field_name(self):
         return 'team_id'
@@ -553,8 +575,8 @@ class HelpdeskTicket(models.Model):
                 elif ticket.partner_email:
                     ticket._message_add_suggested_recipient(
                         recipients, email=ticket.partner_email, reason=_('Customer Email'))
-        except UserError:  # no read access to the partner
-            pass
+        except UserError:  # no read access to the partner: no suggestion, as crm.lead does it
+            _logger.debug("No suggested recipients on %s: the customer is not readable", self)
         return recipients
 
     def _phone_get_number_fields(self):
@@ -586,7 +608,9 @@ class HelpdeskTicket(models.Model):
     def _send_stage_email(self, template):
         tickets = self.filtered(lambda t: t.partner_id or t.partner_email)
         if tickets:
-            tickets.message_post_with_source(template, message_type='comment', subtype_xmlid='mail.mt_comment')
+            # an automatic email is no agent's answer, whoever moved the ticket
+            tickets.with_context(helpdesk_stage_template=True).message_post_with_source(
+                template, message_type='comment', subtype_xmlid='mail.mt_comment')
 
     def _send_rating_request(self, template):
         """Ask the customers of tickets whose team uses ratings (as project does with its stages)."""
@@ -631,6 +655,39 @@ class HelpdeskTicket(models.Model):
                 body=_("The customer closed the ticket."), author_id=author.id,
                 message_type='comment', subtype_xmlid='mail.mt_comment')
 
+    def _portal_token_allowed(self):
+        """An access token opens a ticket only while it is active and its team public: a private or company
+        team's tickets are not for the portal, and a merged ticket lives on in the one it went into."""
+        self.ensure_one()
+        ticket = self.sudo()
+        return bool(ticket.active and ticket.team_id.privacy_visibility == 'portal')
+
+    def _portal_check_token(self, token):
+        """Whether ``token`` opens this ticket (constant time; any input, never an error)."""
+        self.ensure_one()
+        ticket = self.sudo()
+        if not isinstance(token, str) or not token or not ticket.access_token or not self._portal_token_allowed():
+            return False
+        return consteq(ticket.access_token.encode(), token.encode('utf-8', 'replace'))
+
+    def _portal_rotate_token(self):
+        """New tokens for the tickets that had one: the links and signed hashes already sent stop working."""
+        if not self.ids:
+            return
+        self.flush_model(['access_token'])
+        self.env.cr.execute(SQL(
+            "UPDATE helpdesk_ticket SET access_token = gen_random_uuid()::text"
+            " WHERE id IN %s AND access_token IS NOT NULL",
+            tuple(self.ids)))
+        self.invalidate_recordset(['access_token'])
+
+    def _notify_get_recipients_groups(self, message, model_description, msg_vals=None):
+        """The customer's button carries the access token only where a token may open the ticket."""
+        groups = super()._notify_get_recipients_groups(message, model_description, msg_vals=msg_vals)
+        if self and not self[:1]._portal_token_allowed():
+            groups = [group for group in groups if group[0] != 'portal_customer']
+        return groups
+
     # ------------------------------------------------------------
     # Mail gateway
     # ------------------------------------------------------------
@@ -651,7 +708,11 @@ class HelpdeskTicket(models.Model):
 
     @api.model
     def message_new(self, msg_dict, custom_values=None):
-        """A mail to a team alias: subject, body and sender make the ticket, the CC'ed people follow it."""
+        """A mail to a team alias: subject, body and sender make the ticket, the CC'ed people follow it.
+
+        Mail is unauthenticated (anyone can write any From:): it never makes an internal user follow a private
+        team's ticket, and only the first MAIL_MAX_CC addresses in copy follow.
+        """
         if msg_dict.get('author_id'):
             customer = self.env['res.partner'].browse(msg_dict['author_id'])
         else:
@@ -670,15 +731,7 @@ class HelpdeskTicket(models.Model):
         ticket = super(HelpdeskTicket, self.with_context(default_user_id=False)).message_new(
             dict(msg_dict, email_from=email), custom_values=values)
         ticket._mail_gateway_subscribe_cc(msg_dict)
-        return ticket
-
-    def message_update(self, msg_dict, update_vals=None):
-        """A reply: people it CCs follow the ticket, when the sender may add them (customer or follower)."""
-        res = super().message_update(msg_dict, update_vals=update_vals)
-        for ticket in self:
-            if ticket._mail_gateway_is_known_sender(msg_dict.get('email_from')):
-                ticket._mail_gateway_subscribe_cc(msg_dict)
-        return res
+        return ticket.with_env(self.env)
 
     @api.model
     def _find_or_create_partners(self, emails):
@@ -697,16 +750,37 @@ class HelpdeskTicket(models.Model):
     @api.model
     def _mail_gateway_own_addresses(self):
         """Catchall, bounce and notification addresses: never customers, never followers."""
-        domains = self.env['mail.alias.domain'].sudo().search([])
+        domains = self.env['mail.alias.domain'].sudo().search_fetch(
+            [], ['catchall_email', 'bounce_email', 'default_from_email'])
         return set(filter(None, domains.mapped('catchall_email') + domains.mapped('bounce_email')
                           + domains.mapped('default_from_email')))
 
     def _mail_gateway_subscribe_cc(self, msg_dict):
+        """The first addresses in copy of a new ticket's mail follow it (never an internal user in a private team)."""
         self.ensure_one()
-        cc_emails = tools.email_split_and_format(msg_dict.get('cc') or '')
+        cc_emails = tools.email_split_and_format(msg_dict.get('cc') or '')[:MAIL_MAX_CC]
         partners = self.env['res.partner'].concat(*self._find_or_create_partners(cc_emails))
+        partners = partners.filtered(lambda p: self._mail_gateway_may_follow(p))
         if partners:
-            self.message_subscribe(partner_ids=partners.ids)
+            self.with_context(helpdesk_subscribe_trusted=True).message_subscribe(partner_ids=partners.ids)
+
+    def _message_subscribe(self, partner_ids=None, subtype_ids=None, customer_ids=None):
+        """In the mail gateway, mail's own subscription of a message's author adds nobody but the ticket's customer:
+        anyone can write any From: (and guess a Message-Id to reply to). Our intake code subscribes explicitly."""
+        ctx = self.env.context
+        if partner_ids and ctx.get('helpdesk_mail_gateway') and not ctx.get('helpdesk_subscribe_trusted'):
+            partners = self.env['res.partner'].sudo().browse(partner_ids)
+            partner_ids = [
+                partner.id for partner in partners
+                if all(ticket.partner_id == partner and ticket._mail_gateway_may_follow(partner) for ticket in self)]
+            if not partner_ids:
+                return True
+        return super()._message_subscribe(partner_ids=partner_ids, subtype_ids=subtype_ids, customer_ids=customer_ids)
+
+    def _mail_gateway_may_follow(self, partner):
+        """An unauthenticated mail may not give an internal user access to a private team's ticket."""
+        self.ensure_one()
+        return partner.partner_share or self.sudo().team_id.privacy_visibility != 'invited_internal'
 
     def _mail_gateway_is_known_sender(self, email_from):
         """The sender is the ticket's customer or one of its followers (compared by normalized email)."""

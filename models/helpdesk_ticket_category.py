@@ -11,7 +11,7 @@ class HelpdeskTicketCategory(models.Model):
     description = fields.Text(translate=True)
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
-    company_id = fields.Many2one('res.company', 'Company')
+    company_id = fields.Many2one('res.company')
     team_id = fields.Many2one(
         'helpdesk.team', 'Route to Team', index='btree_not_null', ondelete='set null',
         domain="['|', ('company_id', '=', False), ('company_id', '=', company_id)] if company_id else []",

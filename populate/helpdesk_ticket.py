@@ -101,8 +101,7 @@ class HelpdeskTicket(models.Model):
                 self.env.add_to_compute(self._fields[fname], chunk)
             self._populate_sla_history(chunk, now)
             self._populate_ratings(chunk, rand)
-            self.env.flush_all()
-            self.env.cr.commit()
+            self.env.flush_all()  # odoo-bin populate commits each model once populated
 
     def _populate_sla_history(self, tickets, now):
         Status = self.env['helpdesk.sla.status']
@@ -135,7 +134,8 @@ class HelpdeskTicket(models.Model):
 
     def _populate_ratings(self, tickets, rand):
         """A third of the closed tickets of rating teams got a rating from their customer."""
-        rated = tickets.filtered(lambda t: t.is_closed and t.team_id.use_rating and t.partner_id and rand.random() < 0.3)
+        rated = tickets.filtered(
+            lambda t: t.is_closed and t.team_id.use_rating and t.partner_id and rand.random() < 0.3)
         if not rated:
             return
         model_id = self.env['ir.model']._get_id(self._name)

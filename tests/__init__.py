@@ -16,6 +16,8 @@ from . import test_auto_close
 from . import test_sla
 from . import test_report
 from . import test_dashboard
+from . import test_security
+from . import test_security_http
 from . import test_category_routing
 from . import test_team_followers
 from . import test_reminders

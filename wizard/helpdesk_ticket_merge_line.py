@@ -8,7 +8,7 @@ class HelpdeskTicketMergeLine(models.TransientModel):
     _order = 'is_target desc, similarity desc, id'
 
     wizard_id = fields.Many2one('helpdesk.ticket.merge', required=True, ondelete='cascade')
-    ticket_id = fields.Many2one('helpdesk.ticket', 'Ticket', required=True, ondelete='cascade')
+    ticket_id = fields.Many2one('helpdesk.ticket', required=True, ondelete='cascade')
     similarity = fields.Integer(help="How alike this ticket is to the ticket kept (0-100), from its subject, "
                                      "description and customer.")
     is_target = fields.Boolean('Kept')
