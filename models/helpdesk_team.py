@@ -275,7 +275,8 @@ class HelpdeskTeam(models.Model):
                     'days': days,
                     'resolution_rate': rate(stats[team.id, days, 'created']['closed'],
                                             stats[team.id, days, 'created']['count']),
-                    'close_hours': average(stats[team.id, days, 'team']['hours'], stats[team.id, days, 'team']['closed']),
+                    'close_hours': average(
+                        stats[team.id, days, 'team']['hours'], stats[team.id, days, 'team']['closed']),
                     'closed': stats[team.id, days, 'team']['closed'],
                 } for days in INSIGHT_DAYS],
                 'my': {
@@ -348,7 +349,7 @@ class HelpdeskTeam(models.Model):
         """Give an agent to each unassigned ticket of an auto-assigning team, or of a category naming agents
         for its team (a manual choice wins)."""
         tickets = tickets.sudo().filtered(
-            lambda t: not t.user_id and (t.team_id.auto_assignment or t._get_category_agents()))
+            lambda t: not t.user_id and (t.team_id.auto_assignment or self._get_category_agents(t)))
         if not tickets:
             return
         teams = tickets.team_id
@@ -384,7 +385,7 @@ class HelpdeskTeam(models.Model):
         now = fields.Datetime.now()
         candidates = self._get_assignment_candidates()
         # agents named by the tickets' categories are candidates of their team for those tickets only
-        category_agents = {ticket: ticket._get_category_agents() for ticket in tickets}
+        category_agents = {ticket: self._get_category_agents(ticket) for ticket in tickets}
         pool = dict(candidates)
         for ticket, agents in category_agents.items():
             pool[ticket.team_id] = pool[ticket.team_id] | agents
@@ -422,6 +423,14 @@ class HelpdeskTeam(models.Model):
                 count += 1
             stats[team.id, user.id] = (count, now)
         return assignees
+
+    @api.model
+    def _get_category_agents(self, ticket):
+        """The agents the ticket's category names for the ticket's team (active internal users)."""
+        category = ticket.category_id
+        if not category.user_ids or category.team_id != ticket.team_id:
+            return self.env['res.users']
+        return category.user_ids.filtered(lambda u: u.active and not u.share)
 
     def _get_assignment_candidates(self):
         """{team: users}: the team members, or every helpdesk agent of the team's company when there
@@ -539,29 +548,33 @@ class HelpdeskTeam(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _cron_send_reminders(self, batch_size=200, auto_commit=False):
+    def _cron_send_reminders(self, batch_size=200, limit=2000):
         """Remind assignees of pending tickets (one activity each) and customers of tickets waiting for them
-        (one email each). Each batch is locked, re-checked, done and committed: a second server running the
-        cron at the same time skips the locked tickets and finds the others already done."""
+        (one email each). Each batch is locked (the locks hold until the transaction ends), re-checked and
+        done: a second server running the cron at the same time skips the locked tickets, and finds the others
+        done once this run commits. A run takes at most `limit` tickets of each kind and, when more wait, runs
+        the cron again at once (as the automatic closing does) rather than committing halfway."""
         now = fields.Datetime.now()
         Ticket = self.env['helpdesk.ticket']
-        teams = self.search([('use_reminders', '=', True)])
-        domains = [domain for domain in (team._get_reminder_domain(now) for team in teams) if domain]
-        if domains:
+        reminder_teams = self.search([('use_reminders', '=', True)])
+        customer_teams = self.search([('customer_reminder', '=', True), ('customer_reminder_stage_id', '!=', False)])
+        more = False
+        for date_field, domains, remind in (
+            ('reminder_date', [team._get_reminder_domain(now) for team in reminder_teams], self._remind_assignees),
+            ('customer_reminder_date', [team._get_customer_reminder_domain(now) for team in customer_teams],
+             self._remind_customers),
+        ):
+            domains = [domain for domain in domains if domain]
+            if not domains:
+                continue
             domain = expression.OR(domains)
-            for batch_ids in split_every(batch_size, Ticket.search(domain, order='id').ids):
-                self._remind_assignees(self._lock_tickets_for_reminder(batch_ids, 'reminder_date', domain), now)
-                if auto_commit:
-                    self.env.cr.commit()
-        teams = self.search([('customer_reminder', '=', True), ('customer_reminder_stage_id', '!=', False)])
-        domains = [team._get_customer_reminder_domain(now) for team in teams]
-        if domains:
-            domain = expression.OR(domains)
-            for batch_ids in split_every(batch_size, Ticket.search(domain, order='id').ids):
-                self._remind_customers(
-                    self._lock_tickets_for_reminder(batch_ids, 'customer_reminder_date', domain), now)
-                if auto_commit:
-                    self.env.cr.commit()
+            ids = Ticket.search(domain, order='id', limit=limit).ids
+            for batch_ids in split_every(batch_size, ids):
+                remind(self._lock_tickets_for_reminder(batch_ids, date_field, domain), now)
+                self.env.flush_all()
+            more = more or len(ids) == limit
+        if more:
+            self.env.ref('helpdesk_ce.ir_cron_ticket_reminders')._trigger()
 
     def _get_reminder_domain(self, now):
         """Open assigned tickets of this team whose last agent action (public reply, stage change) is at least
@@ -629,7 +642,9 @@ class HelpdeskTeam(models.Model):
         default = self.env.ref('helpdesk_ce.mail_template_ticket_reminder', raise_if_not_found=False)
         for template, group in tickets.grouped(lambda t: t.team_id.customer_reminder_template_id or default).items():
             if template:
-                group.message_post_with_source(template, message_type='comment', subtype_xmlid='mail.mt_comment')
+                # an automatic email is no agent's answer
+                group.with_context(helpdesk_stage_template=True).message_post_with_source(
+                    template, message_type='comment', subtype_xmlid='mail.mt_comment')
 
     # ------------------------------------------------------------
     # Mail alias

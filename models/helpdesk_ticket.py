@@ -135,13 +135,10 @@ class HelpdeskTicket(models.Model):
     # reminders (see helpdesk.team._cron_send_reminders)
     last_agent_reply_date = fields.Datetime(
         'Last Agent Reply', readonly=True, copy=False, help="The last public reply of an agent.")
-    reminder_date = fields.Datetime(
-        'Assignee Reminded On', compute='_compute_reminder_date', store=True, readonly=False, copy=False,
-        help="When the assignee was reminded of the pending ticket; cleared by a public reply of an agent or a "
-             "stage change.")
-    customer_reminder_date = fields.Datetime(
-        'Customer Reminded On', compute='_compute_customer_reminder_date', store=True, readonly=False, copy=False,
-        help="When the customer was reminded that the ticket waits for them; cleared by a stage change.")
+    reminder_date = fields.Datetime(  # cleared by an agent's public reply or a stage change
+        'Assignee Reminded On', compute='_compute_reminder_date', store=True, readonly=False, copy=False)
+    customer_reminder_date = fields.Datetime(  # cleared by a stage change
+        'Customer Reminded On', compute='_compute_customer_reminder_date', store=True, readonly=False, copy=False)
     assign_hours = fields.Float(
         'Working Hours to Assign', compute='_compute_assign_hours', store=True, copy=False, group_operator='avg')
     close_hours = fields.Float(
@@ -344,14 +341,6 @@ class HelpdeskTicket(models.Model):
             self.filtered(lambda t: t.stage_id != stages_before[t.id])._send_stage_messages()
         self._sla_after_write(vals)
         return res
-
-    def _get_category_agents(self):
-        """The agents the ticket's category names for the ticket's team (active internal users)."""
-        self.ensure_one()
-        category = self.category_id
-        if not category.user_ids or category.team_id != self.team_id:
-            return self.env['res.users']
-        return category.user_ids.filtered(lambda u: u.active and not u.share)
 
     @api.onchange('category_id')
     def _onchange_category_id(self):

@@ -19,7 +19,7 @@ class HelpdeskTicketCategory(models.Model):
              "(email, portal, form, backend), and are assigned by the team's method.")
     user_ids = fields.Many2many(
         'res.users', 'helpdesk_ticket_category_user_rel', 'category_id', 'user_id', string='Agents',
-        domain=lambda self: [('groups_id', 'in', self.env.ref('helpdesk_ce.group_helpdesk_user').id),
+        domain=lambda self: [('groups_id', 'in', self.env.ref('helpdesk_ce.group_helpdesk_user_own').id),
                              ('share', '=', False)],
         help="Optional: the team's tickets of this category are given to these agents only, by the team's "
              "assignment method, even when the team does not assign automatically.")

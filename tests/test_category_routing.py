@@ -1,7 +1,8 @@
 from odoo import Command
-from odoo.addons.mail.tests.common import MailCommon
 from odoo.exceptions import ValidationError
 from odoo.tests import Form, HttpCase, new_test_user, tagged, users
+
+from odoo.addons.mail.tests.common import MailCommon
 
 from .common import TICKET_MAIL, HelpdeskCommon
 

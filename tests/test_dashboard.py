@@ -89,7 +89,7 @@ class TestDashboard(HelpdeskSLACommon):
         action = self.team.with_user(self.agent).action_view_tickets()
         self.assertEqual(action['domain'], [('team_id', '=', self.team.id)])
         self.assertEqual(action['context'], {'default_team_id': self.team.id}, "no default filter hides closed tickets")
-        Ticket = self.env['helpdesk.ticket'].with_user(self.agent).with_context(action['context'])
+        Ticket = self.env['helpdesk.ticket'].with_user(self.agent).with_context(**action['context'])
         groups = Ticket.web_read_group(action['domain'], ['stage_id'], ['stage_id'])['groups']
         self.assertEqual([g['stage_id'][0] for g in groups], self.team.stage_ids.ids)
         self.assertIn(solved, Ticket.search(action['domain']))

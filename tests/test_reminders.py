@@ -1,10 +1,11 @@
 import psycopg2
 
 from odoo import SUPERUSER_ID, Command, api, fields
-from odoo.addons.mail.tests.common import MailCase
 from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
+
+from odoo.addons.mail.tests.common import MailCase
 
 from .common import HelpdeskSLACommon
 
@@ -201,13 +202,14 @@ class TestRemindersConcurrency(TransactionCase):
             ticket = env['helpdesk.ticket'].create({'name': 'Pending', 'team_id': team.id, 'user_id': agent.id})
             env.flush_all()
             # pending for a month (the company calendar has working hours in that time)
-            cr.execute("UPDATE helpdesk_ticket SET date_last_stage_update = now() at time zone 'UTC' - interval '30 days' "
-                       "WHERE id = %s", [ticket.id])
+            cr.execute("UPDATE helpdesk_ticket SET date_last_stage_update = now() at time zone 'UTC' "
+                       "- interval '30 days' WHERE id = %s", [ticket.id])
             team_id, agent_id, ticket_id = team.id, agent.id, ticket.id
         self.addCleanup(self._cleanup, team_id, agent_id)
 
         def activities(env):
-            return env['mail.activity'].search_count([('res_model', '=', 'helpdesk.ticket'), ('res_id', '=', ticket_id)])
+            return env['mail.activity'].search_count(
+                [('res_model', '=', 'helpdesk.ticket'), ('res_id', '=', ticket_id)])
 
         with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b:
             env_a, env_b = self._env(cr_a), self._env(cr_b)

@@ -170,7 +170,8 @@ class TestStageTemplates(HelpdeskCommon, MailCase):
         self.team_company.use_rating = True
         rating_template = self.env['mail.template'].create({
             'name': 'Plain rating request', 'model_id': self.env['ir.model']._get_id('helpdesk.ticket'),
-            'subject': 'Rate us', 'body_html': '<p>Tell us how we did: <t t-out="object._rating_get_access_token()"/></p>', 'partner_to': '{{ object.partner_id.id }}',
+            'subject': 'Rate us', 'partner_to': '{{ object.partner_id.id }}',
+            'body_html': '<p>Tell us how we did: <t t-out="object._rating_get_access_token()"/></p>',
         })
         email = self.env['mail.template'].create({
             'name': 'Solved', 'model_id': self.env['ir.model']._get_id('helpdesk.ticket'),

@@ -1,5 +1,6 @@
-from odoo.addons.mail.tests.common import MailCase
 from odoo.tests import tagged
+
+from odoo.addons.mail.tests.common import MailCase
 
 from .common import HelpdeskCommon
 
