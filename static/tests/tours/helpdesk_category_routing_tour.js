@@ -36,8 +36,8 @@ registry.category("web_tour.tours").add("helpdesk_ce_category_routing_tour", {
             trigger: '.ui-autocomplete a.dropdown-item:contains("Hardware Team")',
         },
         {
-            content: "Save the category",
-            trigger: ".o_list_button_save",
+            content: "Click away from the row: the list saves it",
+            trigger: ".o_control_panel .o_breadcrumb",
         },
         {
             content: "Saved",
