@@ -53,7 +53,7 @@ class HelpdeskTicket(models.Model):
     _track_duration_field = 'stage_id'
     _mail_post_access = 'read'
     _sql_constraints = [
-        # existing databases: migrations renumber duplicates first (helpdesk_ticket_ref.renumber_duplicate_ticket_refs)
+        # existing databases: migrations renumber duplicates first (upgrades.renumber_duplicate_ticket_refs)
         ('ticket_ref_company_uniq', 'unique(company_id, ticket_ref)', "A ticket reference must be unique per company."),
     ]
 
@@ -97,7 +97,12 @@ class HelpdeskTicket(models.Model):
         'Closed', compute='_compute_is_closed', store=True, index=True,
         help="The ticket is in a folded stage.")
     close_date = fields.Datetime('Closed On', compute='_compute_close_date', store=True, copy=False)
-    assign_date = fields.Datetime('First Assignment', compute='_compute_assign_date', store=True, copy=False)
+    assign_date = fields.Datetime(
+        'First Assignment', compute='_compute_assign_dates', store=True, copy=False,
+        help="When the ticket was first given to an agent; reassignments keep it.")
+    last_assign_date = fields.Datetime(
+        'Last Assignment', compute='_compute_assign_dates', store=True, copy=False,
+        help="When the ticket was last given to an agent: automatic assignment spreads tickets by it.")
     # merge and conversion
     merged_into_id = fields.Many2one(
         'helpdesk.ticket', index='btree_not_null', readonly=True, copy=False,
@@ -136,6 +141,13 @@ class HelpdeskTicket(models.Model):
     # reporting: measured once, when each event happens, in working hours of the team's calendar
     first_response_date = fields.Datetime(
         'First Response', readonly=True, copy=False, help="The first public reply of an agent.")
+    # reminders (see helpdesk.team._cron_send_reminders)
+    last_agent_reply_date = fields.Datetime(
+        'Last Agent Reply', readonly=True, copy=False, help="The last public reply of an agent.")
+    reminder_date = fields.Datetime(  # cleared by an agent's public reply or a stage change
+        'Assignee Reminded On', compute='_compute_reminder_date', store=True, readonly=False, copy=False)
+    customer_reminder_date = fields.Datetime(  # cleared by a stage change
+        'Customer Reminded On', compute='_compute_customer_reminder_date', store=True, readonly=False, copy=False)
     assign_hours = fields.Float(
         'Working Hours to Assign', compute='_compute_assign_hours', store=True, copy=False, group_operator='avg')
     close_hours = fields.Float(
@@ -181,10 +193,16 @@ class HelpdeskTicket(models.Model):
                 ticket.close_date = now
 
     @api.depends('user_id')
-    def _compute_assign_date(self):
+    def _compute_assign_dates(self):
+        """Each assignment moves the last date; the first one stays (unassigning keeps both)."""
         now = fields.Datetime.now()
         for ticket in self:
-            ticket.assign_date = ticket.user_id and now
+            if ticket.user_id:
+                ticket.assign_date = ticket.assign_date or now
+                ticket.last_assign_date = now
+            else:
+                ticket.assign_date = ticket.assign_date
+                ticket.last_assign_date = ticket.last_assign_date
 
     def _compute_merged_ticket_count(self):
         counts = dict(self.with_context(active_test=False)._read_group(
@@ -212,6 +230,15 @@ class HelpdeskTicket(models.Model):
     @api.depends('stage_id')
     def _compute_date_last_stage_update(self):
         self.date_last_stage_update = fields.Datetime.now()
+
+    @api.depends('stage_id', 'last_agent_reply_date')
+    def _compute_reminder_date(self):
+        """An agent acted: the next pending period may be reminded again."""
+        self.reminder_date = False
+
+    @api.depends('stage_id')
+    def _compute_customer_reminder_date(self):
+        self.customer_reminder_date = False
 
     @api.depends('stage_id')
     def _compute_kanban_state(self):
@@ -301,6 +328,7 @@ class HelpdeskTicket(models.Model):
         without_ref = [vals for vals in vals_list if not vals.get('ticket_ref') or vals['ticket_ref'] == _('New')]
         for vals, ref in zip(without_ref, self._next_ticket_refs(len(without_ref))):
             vals['ticket_ref'] = ref
+        self.env['helpdesk.ticket.category']._route_ticket_vals(vals_list)
         deferred = self._auto_assign_values(vals_list)
         # the assignee's notification and the acknowledgement are queued: the mail cron sends them
         tickets = super(HelpdeskTicket, self.with_context(mail_notify_force_send=False)).create(vals_list)
@@ -313,6 +341,10 @@ class HelpdeskTicket(models.Model):
         return tickets
 
     def write(self, vals):
+        vals = dict(vals)
+        Category = self.env['helpdesk.ticket.category']
+        if vals.get('category_id') and Category._route_ticket_vals([vals]) and 'user_id' not in vals:
+            Category.browse(vals['category_id'])._release_rerouted_tickets(self)
         stages_before = {t.id: t.stage_id for t in self} if {'stage_id', 'team_id'} & set(vals) else None
         if 'partner_id' in vals:
             # the links sent to the former customer stop working
@@ -320,12 +352,18 @@ class HelpdeskTicket(models.Model):
         res = super().write(vals)
         if 'team_id' in vals or 'partner_id' in vals:
             self._subscribe_team_and_customer(customer='partner_id' in vals, team='team_id' in vals)
-        if 'team_id' in vals and 'user_id' not in vals:
+        if ('team_id' in vals or 'category_id' in vals) and 'user_id' not in vals:
             self.env['helpdesk.team']._auto_assign_tickets(self)
         if stages_before is not None:
             self.filtered(lambda t: t.stage_id != stages_before[t.id])._send_stage_messages()
         self._sla_after_write(vals)
         return res
+
+    @api.onchange('category_id')
+    def _onchange_category_id(self):
+        """The form shows the team the category routes to before saving."""
+        if self.category_id.team_id:
+            self.team_id = self.category_id.team_id
 
     @api.model
     def _auto_assign_values(self, vals_list):
@@ -349,14 +387,20 @@ class HelpdeskTicket(models.Model):
 
         todo = [(vals, team_of(vals)) for vals in vals_list if not vals.get('user_id', default_user)]
         teams = self.env['helpdesk.team'].sudo().browse({team for _vals, team in todo if team})
-        teams = teams.filtered('auto_assignment')
-        todo = [(vals, team) for vals, team in todo if team in teams.ids]
+        auto_team_ids = set(teams.filtered('auto_assignment').ids)
+        # a category naming agents assigns even in a team that does not assign automatically
+        categories = self.env['helpdesk.ticket.category'].sudo().browse(
+            {vals['category_id'] for vals, _team in todo if vals.get('category_id')})
+        agent_category_ids = set(categories.filtered('user_ids').ids)
+        todo = [(vals, team) for vals, team in todo
+                if team in auto_team_ids or vals.get('category_id') in agent_category_ids]
         if not todo:
             return False
         pending = self.sudo().concat(*(self.sudo().new(dict(
-            {fname: vals[fname] for fname in ('partner_id', 'partner_email', 'stage_id') if vals.get(fname)},
+            {fname: vals[fname] for fname in ('partner_id', 'partner_email', 'stage_id', 'category_id')
+             if vals.get(fname)},
             team_id=team)) for vals, team in todo))
-        if not teams._lock_for_assignment():
+        if not pending.team_id._lock_for_assignment():
             return True
         assignees = pending.team_id._pick_assignees(pending)
         for ticket, (vals, _team) in zip(pending, todo):
@@ -414,8 +458,10 @@ class HelpdeskTicket(models.Model):
     def _subscribe_team_and_customer(self, customer=True, team=True):
         """The customer follows their ticket; the team's "follow all" followers follow its tickets, to be notified.
 
-        Team members are not subscribed: the record rules give them access. Only internal partners are taken
-        from the team: a share partner following every ticket of a public team would read other customers'.
+        Team members are not subscribed: the record rules give them access. The team's followers (internal
+        partners only: mail.followers refuses share partners on a team) follow its tickets through Odoo's parent
+        subtypes (mt_team_ticket_*, relation field team_id), with the ticket subtypes matching what they chose
+        on the team: mail.thread does it on create and write, except under tracking_disable.
         """
         trusted = self.with_context(helpdesk_subscribe_trusted=True)
         if customer:
@@ -423,11 +469,9 @@ class HelpdeskTicket(models.Model):
                 if self.env.context.get('helpdesk_mail_gateway'):
                     tickets = tickets.filtered(lambda t: t._mail_gateway_may_follow(partner))
                 tickets.message_subscribe(partner_ids=partner.ids)
-        if team:
+        if team and self.env.context.get('tracking_disable'):
             for team_rec, tickets in trusted.grouped('team_id').items():
-                followers = team_rec.sudo().message_partner_ids.filtered(lambda p: not p.partner_share)
-                if followers:
-                    tickets.message_subscribe(partner_ids=followers.ids)
+                tickets._message_auto_subscribe({'team_id': team_rec.id})
 
     # ------------------------------------------------------------
     # Actions
@@ -564,9 +608,11 @@ class HelpdeskTicket(models.Model):
 
     def _message_post_after_hook(self, message, msg_vals):
         res = super()._message_post_after_hook(message, msg_vals)
-        if not self.first_response_date and self._is_agent_public_reply(message):
-            self.sudo().first_response_date = message.date
-            self.sudo().sla_status_ids.filtered(lambda s: s.target_type == 'first_response')._reach(message.date)
+        if self._is_agent_public_reply(message):
+            self.sudo().last_agent_reply_date = message.date
+            if not self.first_response_date:
+                self.sudo().first_response_date = message.date
+                self.sudo().sla_status_ids.filtered(lambda s: s.target_type == 'first_response')._reach(message.date)
         return res
 
     def _is_agent_public_reply(self, message):
@@ -608,32 +654,31 @@ class HelpdeskTicket(models.Model):
         return ['partner_phone']
 
     def _send_stage_messages(self):
-        """Email and text the customer of tickets that just entered a stage carrying templates.
+        """Email, text and ask for a rating the customer of tickets that just entered a stage carrying templates.
 
         The email is a public comment: the customer gets it with the access button, sees it on the portal,
-        and agents see what was sent. A rating request (a template rendering a rating token) goes through
-        Odoo's rating flow instead, private to the customer, and only for teams that use ratings.
+        and agents see what was sent. The stage's rating template goes through Odoo's rating flow instead,
+        private to the customer, and only for teams that use ratings.
         Nothing is sent under ``tracking_disable`` (an import, by default), like every mail.thread post.
         """
         if self.env.context.get('tracking_disable'):
             return
         for stage, tickets in self.grouped('stage_id').items():
-            if not stage.template_id and not stage.sms_template_id:
+            if not (stage.template_id or stage.sms_template_id or stage.rating_template_id):
                 continue
             for own_ticket, group in tickets.grouped(lambda t: t.partner_id == self.env.user.partner_id).items():
                 # a customer creating or moving their own ticket (portal, form) still gets the message
                 group = group.with_context(mail_notify_author=own_ticket)
                 if stage.template_id:
                     group._send_stage_email(stage.template_id)
+                if stage.rating_template_id:
+                    group._send_rating_request(stage.rating_template_id)
                 if stage.sms_template_id:
                     group._send_stage_sms(stage.sms_template_id)
 
     def _send_stage_email(self, template):
         tickets = self.filtered(lambda t: t.partner_id or t.partner_email)
-        if self._is_rating_template(template):
-            tickets.filtered(lambda t: t.team_id.use_rating and t.partner_id).rating_send_request(
-                template, force_send=False)
-        elif tickets:
+        if tickets:
             # one composer for the whole batch: the template is rendered for all tickets at once (Odoo's
             # message_post_with_source makes and renders a composer per record), then a comment is posted on
             # each; the emails are queued, never sent inside the request. An automatic email is no agent's
@@ -646,6 +691,11 @@ class HelpdeskTicket(models.Model):
                 'subtype_id': self.env['ir.model.data']._xmlid_to_res_id('mail.mt_comment'),
             })._action_send_mail()
 
+    def _send_rating_request(self, template):
+        """Ask the customers of tickets whose team uses ratings (as project does with its stages)."""
+        self.filtered(lambda t: t.team_id.use_rating and t.partner_id).rating_send_request(
+            template, force_send=False)
+
     def _send_stage_sms(self, template):
         """Queue one SMS per ticket with a number (its own, else its customer's); the SMS cron sends them."""
         tickets = self.filtered(lambda t: t.partner_phone or t.partner_id.mobile or t.partner_id.phone)
@@ -653,10 +703,9 @@ class HelpdeskTicket(models.Model):
         for ticket in tickets:
             ticket._message_sms(bodies[ticket.id], put_in_queue=True)
 
-    @api.model
-    def _is_rating_template(self, template):
-        """A template asking for a rating: it renders a rating token (as helpdesk_ce.mail_template_ticket_rating)."""
-        return '_rating_get_access_token' in (template.body_html or '')
+    def _creation_subtype(self):
+        """Posted at creation: the team's followers (Ticket Created on the team) hear of new tickets."""
+        return self.env.ref('helpdesk_ce.mt_ticket_new')
 
     def _track_subtype(self, init_values):
         self.ensure_one()

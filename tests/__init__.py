@@ -23,3 +23,6 @@ from . import test_security_http
 from . import test_bad_input
 from . import test_fuzz
 from . import test_server
+from . import test_category_routing
+from . import test_team_followers
+from . import test_reminders

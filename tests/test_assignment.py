@@ -8,6 +8,7 @@ from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
+from .. import upgrades
 from .common import TICKET_MAIL, HelpdeskCommon
 
 NOW = fields.Datetime.from_string('2024-03-04 10:00:00')  # a Monday
@@ -38,7 +39,8 @@ class TestAssignment(HelpdeskCommon):
         """History: `count` tickets assigned to `user` `days_ago` days ago."""
         tickets = self.env['helpdesk.ticket'].create([
             dict({'name': 'Old', 'team_id': team.id, 'user_id': user.id}, **values) for _i in range(count)])
-        tickets.assign_date = NOW - timedelta(days=days_ago)
+        when = NOW - timedelta(days=days_ago)
+        tickets.write({'assign_date': when, 'last_assign_date': when})
         return tickets
 
     def _create_one_by_one(self, team, count, **values):
@@ -93,6 +95,68 @@ class TestAssignment(HelpdeskCommon):
         # Cid was never assigned, Ann's last assignment is older than Bob's; then all were assigned
         # at the same instant: the lowest user id wins
         self.assertEqual([t.user_id for t in tickets], [self.a3, self.a1, self.a2, self.a1])
+
+    def test_reassignment_keeps_first_date_and_moves_last(self):
+        """assign_date is the first assignment; fairness reads the last one."""
+        self.team.member_ids = self.a1 | self.a2
+        self._give(self.team, self.a1, days_ago=3)
+        with freeze_time(NOW - timedelta(days=5)):
+            moved = self._create_ticket(self.team, user_id=self.a3.id)
+            self.env.flush_all()
+        with freeze_time(NOW - timedelta(days=1)):
+            moved.user_id = self.a2
+            self.env.flush_all()
+            self.assertEqual(moved.assign_date, NOW - timedelta(days=5), "a reassignment keeps the first date")
+            self.assertEqual(moved.last_assign_date, NOW - timedelta(days=1))
+            moved.user_id = False
+            self.env.flush_all()
+            self.assertEqual(moved.assign_date, NOW - timedelta(days=5), "unassigning keeps it too")
+            moved.user_id = self.a2
+            self.env.flush_all()
+        # one ticket each: Ann's last assignment (3 days ago) is older than Bob's (yesterday, although
+        # his ticket was first assigned 5 days ago)
+        with freeze_time(NOW):
+            self.assertEqual(self._create_ticket(self.team).user_id, self.a1)
+
+    def test_assign_hours_measure_the_first_assignment(self):
+        ticket = self._create_ticket(self.team_company)
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE helpdesk_ticket SET create_date = %s WHERE id = %s", [NOW, ticket.id])
+        ticket.invalidate_recordset(['create_date'])
+        created = NOW
+        with freeze_time(created + timedelta(hours=2)):
+            ticket.user_id = self.a1
+            self.env.flush_all()
+        hours = ticket.assign_hours
+        self.assertGreater(hours, 0)
+        with freeze_time(created + timedelta(days=2)):
+            ticket.user_id = self.a2
+            self.env.flush_all()
+        self.assertEqual(ticket.assign_hours, hours, "assign_hours measure the first assignment")
+        self.assertEqual(ticket.last_assign_date, created + timedelta(days=2))
+
+    def test_upgrade_recovers_the_first_assignment(self):
+        """Before the split, assign_date held the last assignment: the upgrade finds the first in the tracking."""
+        assigned_later = self._create_ticket(self.team_company)
+        assigned_at_creation = self._create_ticket(self.team_company, user_id=self.a1.id)
+        tickets = assigned_later | assigned_at_creation
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE helpdesk_ticket SET create_date = %s WHERE id IN %s",
+                            [NOW - timedelta(days=3), tuple(tickets.ids)])
+        self.env.cr.precommit.run()  # the creation is over: later changes are tracked in the chatter
+        for days_ago, user in ((2, self.a1), (1, self.a2)):
+            with freeze_time(NOW - timedelta(days=days_ago)):
+                tickets.user_id = user
+                self.env.flush_all()
+                self.env.cr.precommit.run()  # the tracking messages
+        # what the old code left: the last assignment
+        self.env.cr.execute("UPDATE helpdesk_ticket SET assign_date = %s WHERE id IN %s",
+                            [NOW - timedelta(days=1), tuple(tickets.ids)])
+        tickets.invalidate_recordset()
+        upgrades.post_split_assign_dates(self.env)
+        tickets.invalidate_recordset()
+        self.assertEqual(assigned_later.assign_date, NOW - timedelta(days=2))
+        self.assertEqual(assigned_at_creation.assign_date, NOW - timedelta(days=3))
 
     def test_counts_are_per_team(self):
         other = self._make_team('Other Team')

@@ -12,7 +12,7 @@ from odoo.tests import tagged
 from odoo.tests.common import TransactionCase, new_test_user
 from odoo.tools import mute_logger
 
-from odoo.addons.helpdesk_ce.models.helpdesk_ticket_ref import renumber_duplicate_ticket_refs
+from odoo.addons.helpdesk_ce.upgrades import renumber_duplicate_ticket_refs
 
 from .common import HelpdeskCommon, HelpdeskHttpCommon, HelpdeskSLACommon
 

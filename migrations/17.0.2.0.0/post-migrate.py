@@ -18,6 +18,8 @@ from odoo import SUPERUSER_ID, api
 from odoo.modules.module import get_resource_path
 from odoo.tools.convert import convert_xml_import
 
+from odoo.addons.helpdesk_ce import upgrades
+
 RULE_XMLIDS = (
     'helpdesk_team_user_rule',
     'helpdesk_ticket_user_rule',
@@ -51,6 +53,8 @@ def migrate(cr, version):
     template = env.ref('helpdesk_ce.mail_template_ticket_received', raise_if_not_found=False)
     if template and 'get_portal_url' in str(template.body_html):
         _reload_records(env, 'data/mail_template_data.xml', ('mail_template_ticket_received',))
+    upgrades.post_split_assign_dates(env)
+    upgrades.post_move_rating_templates(env)
     # ticket followers that came from the team: members and share followers of the team, unless they are the
     # ticket's customer or assignee
     cr.execute("""

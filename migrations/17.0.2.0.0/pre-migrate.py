@@ -1,7 +1,8 @@
-"""Security release, before the data files load: ticket references become unique per company, so the
-duplicates that concurrent creations could make are renumbered first."""
-from odoo.addons.helpdesk_ce.models.helpdesk_ticket_ref import renumber_duplicate_ticket_refs
+"""17.0.2, before the data files load: ticket references become unique per company (the duplicates concurrent
+creations could make are renumbered first); the last assignment date keeps what assign_date meant so far."""
+from odoo.addons.helpdesk_ce import upgrades
 
 
 def migrate(cr, version):
-    renumber_duplicate_ticket_refs(cr)
+    upgrades.renumber_duplicate_ticket_refs(cr)
+    upgrades.pre_split_assign_dates(cr)
