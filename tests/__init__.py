@@ -18,3 +18,4 @@ from . import test_report
 from . import test_dashboard
 from . import test_bad_input
 from . import test_fuzz
+from . import test_access_matrix
