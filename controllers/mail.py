@@ -1,5 +1,4 @@
 import psycopg2
-
 from werkzeug.exceptions import BadRequest, Forbidden
 
 from odoo import _, http
@@ -15,11 +14,17 @@ TICKET_MODEL = 'helpdesk.ticket'
 
 
 class HelpdeskPortalChatter(PortalChatter):
-    """Odoo's portal chatter on tickets: parameters that cannot be right are refused (400) or taken for a wrong
-    token (403) before Odoo's code turns them into a server error. Other models are left as Odoo has them."""
+    """Odoo's portal chatter on tickets.
+
+    - A ticket opened with its token shows exactly what its customer sees, whoever holds the token (Odoo hides
+      internal notes only from non-employees), and only where a token may open the ticket.
+    - Parameters that cannot be right are refused (400) or taken for a wrong token (403) before Odoo's code
+      turns them into a server error. Other models are left as Odoo has them.
+    """
 
     def _helpdesk_chatter_check(self, res_id, kw):
-        """:return: the ticket id; raise BadRequest or Forbidden on malformed parameters"""
+        """:return: the ticket id; raise BadRequest or Forbidden on malformed parameters or a token (or signed
+        hash) that may not open the ticket: wrong, revoked, of a team that is not public, merged."""
         ticket_id = parse_id(res_id)
         if not ticket_id:
             raise BadRequest(_("Unknown ticket."))
@@ -28,6 +33,12 @@ class HelpdeskPortalChatter(PortalChatter):
                 raise Forbidden()
         if kw.get('pid') and not parse_id(kw['pid']):
             raise Forbidden()
+        if kw.get('token') or kw.get('hash'):
+            ticket = request.env[TICKET_MODEL].sudo().browse(ticket_id).exists()
+            if not ticket or not ticket._portal_token_allowed():
+                raise Forbidden()
+            if kw.get('token') and not ticket._portal_check_token(kw['token']):
+                raise Forbidden()
         return ticket_id
 
     def _helpdesk_chatter_domain(self, ticket_id, domain):
@@ -43,7 +54,7 @@ class HelpdeskPortalChatter(PortalChatter):
             with mute_logger('odoo.sql_db'), request.env.cr.savepoint():
                 Message.search_count(expression.AND([domain, [('id', '=', 0)]]))
         except (ValueError, TypeError, AssertionError, KeyError, IndexError, psycopg2.Error):
-            raise BadRequest(_("Invalid filter."))
+            raise BadRequest(_("Invalid filter.")) from None
         return domain
 
     @http.route()
@@ -60,6 +71,8 @@ class HelpdeskPortalChatter(PortalChatter):
         if res_model == TICKET_MODEL:
             res_id = self._helpdesk_chatter_check(res_id, kw)
             domain = self._helpdesk_chatter_domain(res_id, domain)
+            if kw.get('token'):
+                domain = expression.AND([domain, request.env['mail.message']._get_search_domain_share()])
             limit = parse_count(limit, 10)
             offset = parse_count(offset, 0)
         return super().portal_message_fetch(res_model, res_id, domain=domain, limit=limit, offset=offset, **kw)

@@ -1,6 +1,8 @@
 from . import test_ticket
 from . import test_visibility
 from . import test_rpc
+from . import test_portal_posting
+from . import test_hardening
 from . import test_team
 from . import test_tours
 from . import test_mail_gateway
@@ -16,6 +18,8 @@ from . import test_auto_close
 from . import test_sla
 from . import test_report
 from . import test_dashboard
+from . import test_security
+from . import test_security_http
 from . import test_bad_input
 from . import test_fuzz
 from . import test_access_matrix

@@ -273,7 +273,7 @@ class TestAssignment(HelpdeskCommon):
         counts = []
         for team, tickets in samples:
             self.env.invalidate_all()
-            self.env.user.login  # read by assertQueryCount
+            self.env.user.fetch(['login'])  # read by assertQueryCount
             # group, members, users, their partners, resources (2), team, company, leaves,
             # the one grouped count, tickets
             with self.assertQueryCount(11):
@@ -285,7 +285,7 @@ class TestAssignment(HelpdeskCommon):
         for team in (small, big):
             self._create_ticket(team)  # warm up
             self.env.invalidate_all()
-            self.env.user.login
+            self.env.user.fetch(['login'])
             with self.assertQueryCount(70):
                 start = self.cr.sql_log_count
                 self._create_ticket(team)
@@ -311,7 +311,8 @@ class TestAssignment(HelpdeskCommon):
         self.assertIn('helpdesk_team', locks[0])
 
     def test_bulk_assign_to_me(self):
-        tickets = self.env['helpdesk.ticket'].create([{'name': str(i), 'team_id': self.team_company.id} for i in range(3)])
+        tickets = self.env['helpdesk.ticket'].create(
+            [{'name': str(i), 'team_id': self.team_company.id} for i in range(3)])
         action = self.env.ref('helpdesk_ce.helpdesk_ticket_action_server_assign_to_me')
         self.assertEqual(action.binding_model_id.model, 'helpdesk.ticket')
         action.with_user(self.agent).with_context(

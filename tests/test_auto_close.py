@@ -107,6 +107,19 @@ class TestAutoClose(HelpdeskCommon, FrozenTimeMixin):
         self._run_cron(day(8), batch_size=2)
         self.assertEqual(company_tickets.stage_id, self.stage_solved)
 
+    def test_a_run_closes_at_most_its_limit_then_runs_again(self):
+        cron = self.env.ref('helpdesk_ce.ir_cron_auto_close_tickets')
+        with self.at(T0):
+            tickets = self.env['helpdesk.ticket'].create(
+                [{'name': str(i), 'team_id': self.team_company.id} for i in range(3)])
+        triggers = self.env['ir.cron.trigger'].search([('cron_id', '=', cron.id)])
+        self._run_cron(day(8), batch_size=1, limit=2)
+        self.assertEqual([t.stage_id for t in tickets], [self.stage_solved, self.stage_solved, self.stage_new])
+        self.assertEqual(len(self.env['ir.cron.trigger'].search([('cron_id', '=', cron.id)]) - triggers), 1)
+        self._run_cron(day(8), batch_size=1, limit=2)
+        self.assertEqual(tickets.stage_id, self.stage_solved)
+        self.assertEqual(len(self.env['ir.cron.trigger'].search([('cron_id', '=', cron.id)]) - triggers), 1)
+
     def test_cron_is_scheduled_daily(self):
         cron = self.env.ref('helpdesk_ce.ir_cron_auto_close_tickets')
         self.assertTrue(cron.active)

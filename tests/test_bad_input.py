@@ -48,7 +48,8 @@ class BadInputMixin:
                 boundary, name.encode(), value.encode('utf-8', 'surrogatepass'))
         for name, filename, content in files:
             body += (b'--%s\r\nContent-Disposition: form-data; name="%s"; filename="%s"\r\n'
-                     b'Content-Type: application/octet-stream\r\n\r\n%s\r\n') % (boundary, name.encode(), filename, content)
+                     b'Content-Type: application/octet-stream\r\n\r\n%s\r\n') % (
+                        boundary, name.encode(), filename, content)
         body += b'--%s--\r\n' % boundary
         return body, {'Content-Type': 'multipart/form-data; boundary=%s' % boundary.decode()}
 
@@ -214,7 +215,8 @@ class TestBadInput(BadInputMixin, HelpdeskHttpCommon):
                 {'token': self.token, 'res_id': '9' * 25}, {'token': self.token, 'pid': 'abc', 'hash': 'abc'},
                 {'pid': pid, 'hash': ACCENTED}, {'pid': pid, 'hash': NUL},
                 {'token': self.token, 'attachment_ids': 'abc'}, {'token': self.token, 'attachment_ids': ['9' * 25]},
-                {'token': self.token, 'attachment_ids': [self.message.attachment_ids.id], 'attachment_tokens': [ACCENTED]},
+                {'token': self.token, 'attachment_ids': [self.message.attachment_ids.id],
+                 'attachment_tokens': [ACCENTED]},
                 {'token': self.token, 'message': {'a': 1}},
                 {'token': self.token, 'rating_value': '5'}, {'token': self.token, 'rating_value': 'abc'},
             ):

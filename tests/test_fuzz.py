@@ -159,7 +159,8 @@ class TestFuzzPortal(FuzzMixin, HelpdeskHttpCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.ticket = cls._create_ticket(cls.team_public, name='Paula printer jam', partner_id=cls.portal.partner_id.id)
-        cls.other = cls._create_ticket(cls.team_public, name='Pete lost his keys', partner_id=cls.portal_2.partner_id.id)
+        cls.other = cls._create_ticket(
+            cls.team_public, name='Pete lost his keys', partner_id=cls.portal_2.partner_id.id)
         cls.closed = cls._create_ticket(cls.team_public, name='Old request', partner_id=cls.portal.partner_id.id,
                                         stage_id=cls.stage_solved.id)
         cls.internal = cls._create_ticket(cls.team_company, name='Paula internal', partner_id=cls.portal.partner_id.id)
