@@ -10,6 +10,7 @@ their companies; a token shows what the customer sees, for public teams only; in
 reach portal users or token holders.
 """
 import json
+import logging
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
@@ -17,6 +18,8 @@ from odoo.tests.common import new_test_user
 from odoo.tools import mute_logger
 
 from .common import HelpdeskHttpCommon
+
+_logger = logging.getLogger(__name__)
 
 LEVELS = ('private', 'company', 'public')
 ROLES = ('visitor', 'portal', 'portal_2', 'internal', 'member', 'outsider', 'own', 'team', 'manager', 'agent_c2')
@@ -185,7 +188,7 @@ class TestAccessMatrix(HelpdeskHttpCommon):
     def _check_cell(self, surface, role, level, expected, allowed):
         if (surface, role, level) in KNOWN_LEAKS:
             if allowed and expected == 'n':
-                print('known leak (reported, not asserted): %s as %s on the %s level' % (surface, role, level))
+                _logger.warning('known leak (reported, not asserted): %s as %s on the %s level', surface, role, level)
             return
         with self.subTest(surface=surface, role=role, level=level, expected=expected):
             if expected != '-':
@@ -200,7 +203,7 @@ class TestAccessMatrix(HelpdeskHttpCommon):
             allowed = self._orm_allowed(surface, self.roles[role], self.cases[level])
             self._check_cell(surface, role, level, expected, allowed)
             cells += 1
-        print('\naccess matrix, ORM: %s cells' % cells)
+        _logger.info('access matrix, ORM: %s cells', cells)
 
     @mute_logger('odoo.http', 'odoo.addons.base.models.ir_rule', 'odoo.addons.base.models.ir_model', 'odoo.models',
                  'odoo.addons.base.models.ir_attachment', 'odoo.addons.web.controllers.binary')
@@ -217,7 +220,7 @@ class TestAccessMatrix(HelpdeskHttpCommon):
                 allowed = self._http_allowed(surface, role, self.cases[level], csrf)
                 self._check_cell(surface, role, level, expected, allowed)
                 cells += 1
-        print('\naccess matrix, HTTP: %s cells' % cells)
+        _logger.info('access matrix, HTTP: %s cells', cells)
 
     def test_token_holder_closing_does_not_follow(self):
         """Closing with a token as a logged-in user must not make them a follower: followers read the ticket

@@ -3,6 +3,7 @@
 A short, seeded run is part of the suite; ``HELPDESK_FUZZ_EXAMPLES=500`` (``make fuzz``) runs the long one.
 """
 import json
+import logging
 import operator
 import os
 import re
@@ -16,6 +17,8 @@ from odoo.tools import config, mute_logger
 
 from .common import HelpdeskHttpCommon
 from .test_bad_input import JSON_REFUSALS, BadInputMixin
+
+_logger = logging.getLogger(__name__)
 
 # Hypothesis keeps caches in ./.hypothesis: not in the addon's folder, which Odoo walks
 set_hypothesis_home_dir(Path(config['data_dir']) / 'hypothesis')
@@ -57,7 +60,7 @@ class FuzzMixin(BadInputMixin):
     def tearDown(self):
         super().tearDown()
         if self._testMethodName in COUNTERS:
-            print('\n%s: %s generated inputs' % (self._testMethodName, COUNTERS[self._testMethodName]))
+            _logger.info('%s: %s generated inputs', self._testMethodName, COUNTERS[self._testMethodName])
 
     def _max_id(self, model):
         self.env.flush_all()
