@@ -734,7 +734,8 @@ class HelpdeskTicket(models.Model):
             raise UserError(_("This ticket cannot be closed from the portal."))
         for ticket in self:
             ticket.stage_id = ticket._portal_closing_stage()
-            ticket.message_post(
+            # a token holder who is logged in must not become a follower (followers read the ticket for good)
+            ticket.with_context(mail_create_nosubscribe=True).message_post(
                 body=_("The customer closed the ticket."), author_id=author.id,
                 message_type='comment', subtype_xmlid='mail.mt_comment')
 

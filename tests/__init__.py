@@ -26,3 +26,4 @@ from . import test_server
 from . import test_category_routing
 from . import test_team_followers
 from . import test_reminders
+from . import test_access_matrix

@@ -3,6 +3,7 @@
 A short, seeded run is part of the suite; ``HELPDESK_FUZZ_EXAMPLES=500`` (``make fuzz``) runs the long one.
 """
 import json
+import logging
 import operator
 import os
 import re
@@ -16,6 +17,8 @@ from odoo.tools import config, mute_logger
 
 from .common import HelpdeskHttpCommon
 from .test_bad_input import JSON_REFUSALS, BadInputMixin
+
+_logger = logging.getLogger(__name__)
 
 # Hypothesis keeps caches in ./.hypothesis: not in the addon's folder, which Odoo walks
 set_hypothesis_home_dir(Path(config['data_dir']) / 'hypothesis')
@@ -57,7 +60,7 @@ class FuzzMixin(BadInputMixin):
     def tearDown(self):
         super().tearDown()
         if self._testMethodName in COUNTERS:
-            print('\n%s: %s generated inputs' % (self._testMethodName, COUNTERS[self._testMethodName]))
+            _logger.info('%s: %s generated inputs', self._testMethodName, COUNTERS[self._testMethodName])
 
     def _max_id(self, model):
         self.env.flush_all()
@@ -101,8 +104,9 @@ class TestFuzzForm(FuzzMixin, HelpdeskHttpCommon):
         files=FILES,
         encoding=st.sampled_from(['urlencoded', 'multipart', 'multipart', 'broken', 'raw']),
         cut=st.integers(0, 5000),
+        # a multipart Content-Type without a boundary fails in werkzeug 2.2's parser before any route is reached
         raw=st.tuples(st.binary(max_size=3000), st.sampled_from([
-            'application/json', 'multipart/form-data', 'multipart/form-data; boundary=', 'text/plain',
+            'application/json', 'multipart/form-data; boundary=hdBoundary7MA4YWxk', 'text/plain',
             'application/x-www-form-urlencoded', 'multipart/form-data; boundary=\x7f\x00', 'x/y; charset=ébc'])),
     )
     @mute_logger('odoo.http')
@@ -186,8 +190,11 @@ class TestFuzzPortal(FuzzMixin, HelpdeskHttpCommon):
             params['token'] = self.token
         params['res_id'] = {'ticket': self.ticket.id, 'other': self.other.id}.get(params['res_id'], params['res_id']) \
             if isinstance(params['res_id'], str) else params['res_id']
-        body = raw.encode('utf-8', 'surrogatepass') if isinstance(raw, str) else raw
-        body = body if body is not None else json.dumps({'jsonrpc': '2.0', 'method': 'call', 'id': 1, 'params': params})
+        body = json.dumps({'jsonrpc': '2.0', 'method': 'call', 'id': 1, 'params': params}).encode()
+        if raw is not None:
+            # broken JSON: cut short, or garbage in front (a whole body without params fails in Odoo's JSON
+            # dispatcher, a TypeError for every route, before any route is reached)
+            body = body[:raw] if isinstance(raw, int) else raw + body
         before = self._counts()
         followers = (self.ticket | self.other).message_follower_ids
         max_message = self._max_id('mail.message')
@@ -218,7 +225,7 @@ class TestFuzzPortal(FuzzMixin, HelpdeskHttpCommon):
         self.assertFalse(message.partner_ids, "nobody is notified by name")
         self.assertEqual(message.message_type, 'comment')
 
-    RAW = st.one_of(st.none(), st.none(), st.none(), st.binary(max_size=500), texts(max_size=200, huge_max=3000))
+    RAW = st.one_of(st.none(), st.none(), st.none(), st.integers(0, 200), st.binary(min_size=1, max_size=500))
 
     @FUZZ
     @given(params=CHATTER_PARAMS, raw=RAW)
