@@ -14,3 +14,4 @@ from . import mail_thread
 from . import mail_message
 from . import res_config_settings
 from . import ir_attachment
+from . import rating_rating
