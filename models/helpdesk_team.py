@@ -560,7 +560,7 @@ class HelpdeskTeam(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _cron_auto_close_tickets(self, batch_size=200, limit=5000):
+    def _cron_auto_close_tickets(self, batch_size=200, limit=5000, auto_commit=None):
         """Close the tickets that saw no message of any kind and no stage change for their team's
         inactive period. One search covers every team; tickets are moved and logged batch by batch.
         A run closes at most `limit` tickets in its one transaction and, when more wait, runs the cron
@@ -568,8 +568,10 @@ class HelpdeskTeam(models.Model):
 
         A reply may arrive, an agent may act, or another server may run this cron between the search and
         the closing: each batch is locked (tickets another transaction holds are skipped: it acts on them)
-        and searched again under the lock, just before it is closed.
-        """
+        and searched again under the lock, just before it is closed: a ticket is never closed nor logged twice.
+
+        ``auto_commit`` is ignored: the cron record of databases installed before 17.0.2 (noupdate) still
+        passes it, and must keep working after the upgrade."""
         now = fields.Datetime.now()
         teams = self.search([('auto_close_ticket', '=', True)]).filtered('to_stage_id')
         if not teams:

@@ -679,17 +679,9 @@ class HelpdeskTicket(models.Model):
     def _send_stage_email(self, template):
         tickets = self.filtered(lambda t: t.partner_id or t.partner_email)
         if tickets:
-            # one composer for the whole batch: the template is rendered for all tickets at once (Odoo's
-            # message_post_with_source makes and renders a composer per record), then a comment is posted on
-            # each; the emails are queued, never sent inside the request. An automatic email is no agent's
-            # answer, whoever moved the ticket.
-            self.env['mail.compose.message'].with_context(
-                default_composition_mode='comment', default_model=self._name, default_res_ids=tickets.ids,
-                default_template_id=template.id, mail_notify_force_send=False, helpdesk_stage_template=True,
-            ).create({
-                'message_type': 'comment',
-                'subtype_id': self.env['ir.model.data']._xmlid_to_res_id('mail.mt_comment'),
-            })._action_send_mail()
+            # an automatic email is no agent's answer, whoever moved the ticket; queued, never sent in the request
+            tickets.with_context(helpdesk_stage_template=True, mail_notify_force_send=False).message_post_with_source(
+                template, message_type='comment', subtype_xmlid='mail.mt_comment')
 
     def _send_rating_request(self, template):
         """Ask the customers of tickets whose team uses ratings (as project does with its stages)."""
