@@ -32,6 +32,7 @@ automatic assignment, customer portal, public ticket form, ratings, merge and co
         'views/res_config_settings_views.xml',
         'wizard/helpdesk_ticket_merge_views.xml',
         'wizard/helpdesk_ticket_convert_lead_views.xml',
+        'wizard/helpdesk_ticket_assign_views.xml',
     ],
     'demo': [
         'demo/helpdesk_demo.xml',
