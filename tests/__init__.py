@@ -16,3 +16,6 @@ from . import test_auto_close
 from . import test_sla
 from . import test_report
 from . import test_dashboard
+from . import test_portal_new_ticket
+from . import test_ticket_mark_duplicate
+from . import test_ticket_assign
