@@ -1,12 +1,8 @@
 {
     'name': 'Helpdesk Community',
-    'version': '17.0.1.0.0',
+    'version': '17.0.2.0.0',
     'category': 'Services/Helpdesk',
     'summary': 'Support tickets from email, portal and web forms: teams, SLAs, assignment, ratings',
-    'description': """
-Helpdesk for Odoo 17 Community: teams with visibility levels, shared stages, tickets with SLA deadlines,
-automatic assignment, customer portal, public ticket form, ratings, merge and conversion to CRM leads.
-""",
     'author': 'Helpdesk Community contributors',
     'website': 'https://github.com/helpdesk-ce/helpdesk_ce',
     'license': 'LGPL-3',
@@ -47,5 +43,4 @@ automatic assignment, customer portal, public ticket form, ratings, merge and co
     },
     'pre_init_hook': 'pre_init_hook',
     'application': True,
-    'installable': True,
 }

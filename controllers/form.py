@@ -1,13 +1,13 @@
 import os
 import re
 
-from werkzeug.exceptions import NotFound
-
 from odoo import _, http, tools
 from odoo.http import request
 from odoo.tools import plaintext2html
 
 from odoo.addons.http_routing.models.ir_http import slug, unslug
+
+from .utils import CONTROL_CHARS_RE, has_control_chars, not_found, validate_csrf
 
 # Limits of the public form; each can be changed with the system parameter helpdesk_ce.form_<key>
 FORM_LIMITS = {
@@ -26,6 +26,8 @@ def helpdesk_public_team(team_key, *switches):
     :return: a sudo-ed helpdesk.team, empty when there is none such
     """
     Team = request.env['helpdesk.team'].sudo()
+    if has_control_chars(team_key):
+        return Team
     team_id = int(team_key) if re.fullmatch(r'[0-9]{1,10}', team_key) else unslug(team_key)[1]
     if not team_id or not 0 < team_id < 2 ** 31:
         return Team
@@ -58,7 +60,7 @@ class HelpdeskTicketFormMixin:
     def _helpdesk_form_validate(self, post, values, files):
         """:return dict: field name (or 'form', 'attachments') -> error message"""
         errors = {}
-        if not request.validate_csrf(post.get('csrf_token')):
+        if not validate_csrf(post.get('csrf_token')):
             errors['form'] = _("Your session expired. Please check the form and send it again.")
         if post.get(HONEYPOT_FIELD):
             errors['form'] = _("Your request could not be sent.")
@@ -69,7 +71,11 @@ class HelpdeskTicketFormMixin:
             'description': _("Please describe your request."),
         }
         for field, message in required.items():
-            if not values[field]:
+            if has_control_chars(values[field]):
+                # PostgreSQL refuses some of them (NUL); shown back without them
+                values[field] = CONTROL_CHARS_RE.sub('', values[field])
+                errors[field] = _("This contained invisible control characters: they were removed, please check it.")
+            elif not values[field]:
                 errors[field] = message
             elif len(values[field]) > FIELD_MAX_LENGTHS[field]:
                 errors[field] = _("This is too long: %(max)s characters at most.", max=FIELD_MAX_LENGTHS[field])
@@ -105,21 +111,45 @@ class HelpdeskTicketFormMixin:
         stream.seek(0)
         return size
 
-    def _helpdesk_form_create_ticket(self, team, customer, values, files):
-        """Create the ticket in the team, then the customer's attachments as a message of theirs."""
+    def _helpdesk_form_visitor_partners(self, values):
+        """The customer and the author of a visitor's submission, who may have typed anyone's address.
+
+        An address of nobody known makes a new contact, customer and author. A known customer's contact gets the
+        ticket (it reaches them, and their portal), but nothing is written in their name. An internal user's
+        contact is never used: the ticket keeps the name and address as typed.
+
+        :return: (customer, author, error message or None)
+        """
+        Partner = request.env['res.partner']
+        address = tools.formataddr((values['partner_name'], values['partner_email']))
+        Ticket = request.env['helpdesk.ticket'].sudo()
+        if tools.email_normalize(values['partner_email']) in Ticket._mail_gateway_own_addresses():
+            return Partner, Partner, _("This address cannot be used: please give your own.")
+        known = Ticket._mail_find_partner_from_emails([address])[0]
+        if known:
+            return (known if known.partner_share else Partner), Partner, None
+        customer = Ticket._find_or_create_partners([address])[0]
+        if not customer:
+            return Partner, Partner, _("This address cannot be used: please give your own.")
+        return customer, customer, None
+
+    def _helpdesk_form_create_ticket(self, team, customer, author, values, files):
+        """Create the ticket in the team, then the attachments as a message of the author (or of the typed address)."""
         Ticket = request.env['helpdesk.ticket'].sudo().with_context(mail_create_nosubscribe=True)
-        ticket = Ticket.create({
+        contact = {'partner_id': customer.id} if customer else {
+            'partner_name': values['partner_name'], 'partner_email': values['partner_email']}
+        ticket = Ticket.create(dict(contact, **{
             'name': values['name'],
             # typed as plain text: escaped into HTML, then through the field's sanitizer
             'description': plaintext2html(values['description']),
             'team_id': team.id,
-            'partner_id': customer.id,
-        })
+        }))
         if files:
             # created as the visitor: HTML/SVG files are stored as plain text
             ticket.message_post(
-                author_id=customer.id, message_type='comment', subtype_xmlid='mail.mt_comment',
-                attachments=[(file.filename, file.read()) for file in files])
+                author_id=author.id, email_from=tools.formataddr((values['partner_name'], values['partner_email'])),
+                message_type='comment', subtype_xmlid='mail.mt_comment',
+                attachments=[(CONTROL_CHARS_RE.sub('', file.filename) or 'attachment', file.read()) for file in files])
         return ticket
 
     def _helpdesk_form_portal_url(self, ticket):
@@ -156,7 +186,7 @@ class HelpdeskTicketForm(HelpdeskTicketFormMixin, http.Controller):
     def helpdesk_ticket_form(self, team, **kwargs):
         team_sudo = helpdesk_public_team(team, 'use_website_helpdesk_form')
         if not team_sudo:
-            raise NotFound()
+            return not_found(team)
         return self._helpdesk_form_render(team_sudo)
 
     # CSRF is checked below, so that a stale form comes back with its content and an explanation
@@ -165,22 +195,24 @@ class HelpdeskTicketForm(HelpdeskTicketFormMixin, http.Controller):
     def helpdesk_ticket_submit(self, team, **post):
         team_sudo = helpdesk_public_team(team, 'use_website_helpdesk_form')
         if not team_sudo:
-            raise NotFound()
+            return not_found(team)
         files = [f for f in request.httprequest.files.getlist('attachments') if f.filename]
         values = {key: (post.get(key) or '').strip() for key in FIELD_MAX_LENGTHS}
         user = request.env.user
         if not user._is_public():
             values.update(partner_name=user.partner_id.name, partner_email=user.partner_id.email or '')
         errors = self._helpdesk_form_validate(post, values, files)
-        customer = request.env['res.partner']
+        customer = author = request.env['res.partner']
         if not errors:
-            customer = user.partner_id if not user._is_public() else request.env['helpdesk.ticket'].sudo() \
-                ._find_or_create_partners([tools.formataddr((values['partner_name'], values['partner_email']))])[0]
-            if not customer:
-                errors['partner_email'] = _("This address cannot be used: please give your own.")
+            if user._is_public():
+                customer, author, error = self._helpdesk_form_visitor_partners(values)
+                if error:
+                    errors['partner_email'] = error
+            else:
+                customer = author = user.partner_id
         if errors:
             return self._helpdesk_form_render(team_sudo, values, errors, status=400)
-        ticket = self._helpdesk_form_create_ticket(team_sudo, customer, values, files)
+        ticket = self._helpdesk_form_create_ticket(team_sudo, customer, author, values, files)
         return request.render('helpdesk_ce.helpdesk_ticket_form_done', {
             'team': team_sudo,
             'ticket_ref': ticket.ticket_ref,

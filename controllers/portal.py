@@ -1,7 +1,7 @@
 from operator import itemgetter
 
 from werkzeug import urls
-from werkzeug.exceptions import Forbidden, NotFound
+from werkzeug.exceptions import BadRequest, Forbidden, NotFound
 
 from odoo import _, http
 from odoo.exceptions import AccessError, MissingError
@@ -12,6 +12,7 @@ from odoo.tools import groupby as groupbyelem
 from odoo.addons.portal.controllers.portal import CustomerPortal, pager as portal_pager
 
 from .form import FIELD_MAX_LENGTHS, HONEYPOT_FIELD, HelpdeskTicketFormMixin, helpdesk_form_teams
+from .utils import has_control_chars, is_token, parse_count, parse_id, validate_csrf
 
 # group-by key of the portal list -> ticket field
 TICKET_GROUPBY_FIELDS = {'team': 'team_id', 'stage': 'stage_id'}
@@ -35,6 +36,22 @@ class HelpdeskCustomerPortal(HelpdeskTicketFormMixin, CustomerPortal):
             values['ticket_count'] = Ticket.search_count(self._helpdesk_my_tickets_domain()) \
                 if Ticket.check_access_rights('read', raise_exception=False) else 0
         return values
+
+    def _document_check_access(self, model_name, document_id, access_token=None):
+        """A ticket's token opens it only where `_portal_check_token` allows (public team, active, not revoked)."""
+        if model_name != 'helpdesk.ticket':
+            return super()._document_check_access(model_name, document_id, access_token=access_token)
+        ticket = request.env[model_name].browse([document_id])
+        ticket_sudo = ticket.sudo().exists()
+        if not ticket_sudo:
+            raise MissingError(_("This document does not exist."))
+        try:
+            ticket.check_access_rights('read')
+            ticket.check_access_rule('read')
+        except AccessError:
+            if not ticket_sudo._portal_check_token(access_token):
+                raise
+        return ticket_sudo
 
     # ------------------------------------------------------------
     # Ticket list
@@ -99,10 +116,15 @@ class HelpdeskCustomerPortal(HelpdeskTicketFormMixin, CustomerPortal):
         filterby = filterby if filterby in filters else 'all'
         groupby = groupby if groupby in groupbys else 'none'
         search_in = search_in if search_in in inputs else 'all'
+        # Odoo's pager takes any str.isdigit() page, such as '²', to int()
+        page = parse_count(page, 1)
 
         domain = expression.AND([self._helpdesk_my_tickets_domain(), filters[filterby]['domain']])
         if search:
-            domain = expression.AND([domain, self._helpdesk_search_domain(search_in, search)])
+            # no ticket holds a NUL byte, and PostgreSQL refuses one in a query
+            search_domain = expression.FALSE_DOMAIN if has_control_chars(search) \
+                else self._helpdesk_search_domain(search_in, search)
+            domain = expression.AND([domain, search_domain])
         can_read = Ticket.check_access_rights('read', raise_exception=False)
         pager = portal_pager(
             url='/my/tickets',
@@ -158,12 +180,15 @@ class HelpdeskCustomerPortal(HelpdeskTicketFormMixin, CustomerPortal):
             'can_close': ticket_sudo._portal_can_close(),
         }
         values = self._get_page_view_values(ticket_sudo, access_token, values, 'my_tickets_history', False, **kwargs)
-        # the portal chatter reads and posts through the token, which shows public messages only
-        values['token'] = ticket_sudo._portal_ensure_token()
+        # the portal chatter reads and posts through the token, which shows public messages only; elsewhere (a
+        # team that is not public: agents only) it runs with the user's own rights
+        values['token'] = ticket_sudo._portal_token_allowed() and ticket_sudo._portal_ensure_token()
         return values
 
     @http.route('/my/tickets/<int:ticket_id>', type='http', auth='public', website=True)
     def portal_my_ticket(self, ticket_id, access_token=None, **kw):
+        # a token that cannot be one is a wrong token (Odoo's comparison would raise on non-ASCII)
+        access_token = access_token if is_token(access_token) else None
         try:
             ticket_sudo = self._document_check_access('helpdesk.ticket', ticket_id, access_token)
         except (AccessError, MissingError):
@@ -171,13 +196,18 @@ class HelpdeskCustomerPortal(HelpdeskTicketFormMixin, CustomerPortal):
         values = self._helpdesk_ticket_page_values(ticket_sudo, access_token, **kw)
         return request.render('helpdesk_ce.portal_my_ticket', values)
 
-    @http.route('/my/tickets/<int:ticket_id>/close', type='http', auth='public', methods=['POST'], website=True)
-    def portal_ticket_close(self, ticket_id, access_token=None, **kw):
-        """"Close ticket": by POST only (Odoo checks the CSRF token), where the team allows it."""
+    # CSRF is checked below: Odoo's own check raises on a non-ASCII token
+    @http.route('/my/tickets/<int:ticket_id>/close', type='http', auth='public', methods=['POST'], website=True,
+                csrf=False)
+    def portal_ticket_close(self, ticket_id, access_token=None, csrf_token=None, **kw):
+        """"Close ticket": by POST only with the CSRF token, where the team allows it."""
+        if not validate_csrf(csrf_token):
+            raise BadRequest(_("Your session expired: please reload the page and try again."))
+        access_token = access_token if is_token(access_token) else None
         try:
             ticket_sudo = self._document_check_access('helpdesk.ticket', ticket_id, access_token)
         except (AccessError, MissingError):
-            raise NotFound()
+            raise NotFound() from None
         if not ticket_sudo._portal_can_close():
             raise Forbidden(_("This ticket cannot be closed from the portal."))
         user = request.env.user
@@ -205,8 +235,7 @@ class HelpdeskCustomerPortal(HelpdeskTicketFormMixin, CustomerPortal):
         if not teams:
             raise NotFound()
         if request.httprequest.method != 'POST':
-            team_id = post.get('team_id')
-            values = {'team_id': int(team_id) if team_id and team_id.isdigit() else False}
+            values = {'team_id': parse_id(post.get('team_id'))}
             return self._helpdesk_new_ticket_render(teams, values)
         files = [f for f in request.httprequest.files.getlist('attachments') if f.filename]
         partner = request.env.user.partner_id
@@ -225,7 +254,7 @@ class HelpdeskCustomerPortal(HelpdeskTicketFormMixin, CustomerPortal):
             errors['team_id'] = _("Please choose the team your request is for.")
         if errors:
             return self._helpdesk_new_ticket_render(teams, values, errors, status=400)
-        ticket = self._helpdesk_form_create_ticket(team, partner, values, files)
+        ticket = self._helpdesk_form_create_ticket(team, partner, partner, values, files)
         return request.redirect(self._helpdesk_form_portal_url(ticket) or '/my/tickets')
 
     def _helpdesk_new_ticket_render(self, teams, values, errors=None, status=200):

@@ -19,7 +19,7 @@ class HelpdeskStage(models.Model):
         help="Tickets in a folded stage are closed: the stage ends the ticket's life (solved, cancelled).")
     team_ids = fields.Many2many(
         'helpdesk.team', relation='helpdesk_team_stage_rel', column1='stage_id', column2='team_id',
-        string='Teams', default=_default_team_ids)
+        string='Teams', default=lambda self: self._default_team_ids())
     template_id = fields.Many2one(
         'mail.template', 'Email Template', domain=[('model', '=', 'helpdesk.ticket')],
         help="Sent to the customer when a ticket reaches this stage.")

@@ -1,14 +1,19 @@
+import itertools
 import json
+import logging
 from ast import literal_eval
 from collections import defaultdict
 from datetime import datetime, time, timedelta
 from functools import partial
+from time import sleep
 
+import psycopg2
 import pytz
 from markupsafe import Markup
+from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
-from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL, email_normalize, split_every
 
@@ -29,6 +34,11 @@ TICKET_COUNTERS = {
     'sla_failed': [('is_closed', '=', False), ('sla_fail', '=', True)],
 }
 DASHBOARD_DAYS = 7
+# automatic closing: a longer period would never close anything, a huge one breaks the cron of every team
+AUTO_CLOSE_MAX_DAYS = 3650
+
+_logger = logging.getLogger(__name__)
+_savepoint_ids = itertools.count()
 
 
 def _group_value(value):
@@ -61,17 +71,17 @@ class HelpdeskTeam(models.Model):
     privacy_visibility = fields.Selection(
         PRIVACY_VISIBILITY, string='Visibility', required=True, default='portal', tracking=True,
         help="Who may see the team's tickets.\n"
-             "- Private: only members and followers of the team or of the ticket.\n"
+             "- Private: only the team members, and the people following the team or the ticket.\n"
              "- Company: every helpdesk user of the company.\n"
              "- Public: every helpdesk user, and portal customers following their tickets.")
     member_ids = fields.Many2many(
         'res.users', 'helpdesk_team_member_rel', 'team_id', 'user_id', string='Team Members',
-        domain=lambda self: [('groups_id', 'in', self.env.ref('helpdesk_ce.group_helpdesk_user').id),
+        domain=lambda self: [('groups_id', 'in', self.env.ref('helpdesk_ce.group_helpdesk_user_own').id),
                              ('share', '=', False)],
-        help="Agents who handle the team's tickets. In private teams they follow the team, so they see its tickets.")
+        help="Agents who handle the team's tickets. Members of a private team see its tickets.")
     stage_ids = fields.Many2many(
         'helpdesk.stage', relation='helpdesk_team_stage_rel', column1='team_id', column2='stage_id',
-        string='Stages', default=_default_stage_ids)
+        string='Stages', default=lambda self: self._default_stage_ids())
     resource_calendar_id = fields.Many2one(
         'resource.calendar', 'Working Hours', default=lambda self: self.env.company.resource_calendar_id,
         domain="['|', ('company_id', '=', False), ('company_id', '=', company_id)]",
@@ -109,9 +119,10 @@ class HelpdeskTeam(models.Model):
         string='In Stages', domain="[('id', 'in', stage_ids), ('fold', '=', False)]")
 
     follow_all_partner_ids = fields.Many2many(
-        'res.partner', string="Follow All Team's Tickets",
+        'res.partner', string="Follow All Team's Tickets", domain=[('partner_share', '=', False)],
         compute='_compute_follow_all_partner_ids', inverse='_inverse_follow_all_partner_ids',
-        help="The team's followers: they follow every ticket created in or moved into the team.")
+        help="The team's followers (internal users only): they follow every ticket created in or moved into the "
+             "team, to be notified. Members see the team's tickets without following them.")
 
     ticket_ids = fields.One2many('helpdesk.ticket', 'team_id', string='Tickets')
     open_ticket_count = fields.Integer(compute='_compute_ticket_counts')
@@ -162,6 +173,9 @@ class HelpdeskTeam(models.Model):
     def _check_auto_close_day(self):
         if any(team.auto_close_ticket and team.auto_close_day < 1 for team in self):
             raise ValidationError(_("Automatic closing needs an inactive period of at least one day."))
+        if any(team.auto_close_day > AUTO_CLOSE_MAX_DAYS for team in self):
+            raise ValidationError(_(
+                "The inactive period of automatic closing is at most %s days.", AUTO_CLOSE_MAX_DAYS))
 
     def _compute_ticket_counts(self):
         """One grouped query for every counter and every team: the open tickets grouped by the fields the
@@ -216,51 +230,25 @@ class HelpdeskTeam(models.Model):
     # CRUD
     # ------------------------------------------------------------
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        teams = super().create(vals_list)
-        teams._subscribe_members()
-        return teams
-
     def write(self, vals):
         if 'privacy_visibility' in vals:
             self._change_privacy_visibility(vals['privacy_visibility'])
-        removed = {team: team.member_ids for team in self} if 'member_ids' in vals else {}
-        res = super().write(vals)
-        if 'member_ids' in vals:
-            for team, old_members in removed.items():
-                gone = old_members - team.member_ids
-                if gone:
-                    team.message_unsubscribe(partner_ids=gone.partner_id.ids)
-            self._subscribe_members()
-        return res
+        return super().write(vals)
 
-    def _subscribe_members(self):
-        """Members follow their team: that is how a private team lets them see its tickets."""
-        for team in self:
-            if team.member_ids:
-                team.message_subscribe(partner_ids=team.member_ids.partner_id.ids)
+    def message_subscribe(self, partner_ids=None, subtype_ids=None):
+        """Only internal users follow a team (mail.followers drops share partners whoever adds them)."""
+        if self.env.user.share and not self.env.su:
+            raise AccessError(_("Only internal users can follow a helpdesk team."))
+        return super().message_subscribe(partner_ids=partner_ids, subtype_ids=subtype_ids)
 
     def _change_privacy_visibility(self, new_visibility):
-        """Leaving 'public' takes portal users off the team and off all its tickets."""
+        """Leaving 'public' makes the links already sent useless: the portal rule already hides the tickets
+        from portal users, who still follow them for the replies by email."""
         leaving_public = self.filtered(
             lambda t: t.privacy_visibility == 'portal' and new_visibility != 'portal')
-        if not leaving_public:
-            return
-        for team in leaving_public:
-            portal_partners = team.message_partner_ids.filtered(
-                lambda p: p.user_ids and all(u.share for u in p.user_ids))
-            if portal_partners:
-                team.message_unsubscribe(partner_ids=portal_partners.ids)
-        Followers = self.env['mail.followers'].sudo()
-        followers = Followers.search([
-            ('res_model', '=', 'helpdesk.ticket'),
-            ('res_id', 'in', self.env['helpdesk.ticket'].with_context(active_test=False).search(
-                [('team_id', 'in', leaving_public.ids)]).ids),
-            ('partner_id.user_ids.share', '=', True),
-        ])
-        # a partner with a portal user is a portal follower; internal users are never share
-        followers.filtered(lambda f: all(u.share for u in f.partner_id.user_ids)).unlink()
+        if leaving_public:
+            self.env['helpdesk.ticket'].with_context(active_test=False).sudo().search(
+                [('team_id', 'in', leaving_public.ids)])._portal_rotate_token()
 
     # ------------------------------------------------------------
     # Automatic assignment
@@ -268,12 +256,19 @@ class HelpdeskTeam(models.Model):
 
     @api.model
     def _auto_assign_tickets(self, tickets):
-        """Give an agent to each unassigned ticket of an auto-assigning team (a manual choice wins)."""
+        """Give an agent to each unassigned ticket of an auto-assigning team (a manual choice wins).
+
+        Assignment never fails a creation: when another transaction assigned in the same team after ours
+        began, our snapshot cannot count its tickets, so these tickets are assigned right after our commit,
+        in a fresh transaction that waits for the team (see ``_assign_after_commit``).
+        """
         tickets = tickets.sudo().filtered(lambda t: not t.user_id and t.team_id.auto_assignment)
         if not tickets:
             return
         teams = tickets.team_id
-        teams._lock_for_assignment()
+        if not teams._lock_for_assignment():
+            self._assign_after_commit(tickets)
+            return
         by_user = defaultdict(list)
         for ticket, user in teams._pick_assignees(tickets).items():
             by_user[user].append(ticket.id)
@@ -281,18 +276,51 @@ class HelpdeskTeam(models.Model):
             tickets.browse(ticket_ids).write({'user_id': user.id})
 
     def _lock_for_assignment(self):
-        """Serialize assignment per team, held until the transaction ends.
+        """Serialize assignment per team, until the transaction ends; False when our snapshot is stale.
 
-        The row lock makes a concurrent assignment in the same team wait. The no-op update then makes
-        it fail with a serialization error once we commit (Odoo retries it on a fresh snapshot): under
-        REPEATABLE READ a mere lock would let it count tickets from a snapshot missing ours. NO KEY
-        UPDATE, unlike UPDATE, does not conflict with the key-share locks of ticket inserts.
+        The row lock makes a concurrent assignment in the same team wait. The no-op update tells whether
+        our snapshot saw every assignment: under REPEATABLE READ it fails (serialization) when another
+        transaction updated the row, i.e. assigned, after ours began; that failure is kept inside a
+        savepoint, so the transaction goes on. Under READ COMMITTED (``_assign_after_commit``) it waits
+        and succeeds. NO KEY UPDATE, unlike UPDATE, does not conflict with the key-share locks of ticket
+        inserts. One round trip in the usual case.
         """
-        if self.ids:
-            self.env.cr.execute(SQL(
-                "UPDATE helpdesk_team SET write_date = write_date WHERE id IN "
-                "(SELECT id FROM helpdesk_team WHERE id IN %s ORDER BY id FOR NO KEY UPDATE)",
-                tuple(self.ids)))
+        if not self.ids:
+            return True
+        cr = self.env.cr
+        savepoint = SQL.identifier('helpdesk_assign_%s' % next(_savepoint_ids))
+        try:
+            cr.execute(SQL(
+                "SAVEPOINT %s; UPDATE helpdesk_team SET write_date = write_date WHERE id IN "
+                "(SELECT id FROM helpdesk_team WHERE id IN %s ORDER BY id FOR NO KEY UPDATE); "
+                "RELEASE SAVEPOINT %s", savepoint, tuple(self.ids), savepoint), log_exceptions=False)
+        except psycopg2.errors.SerializationFailure:
+            cr.execute(SQL("ROLLBACK TO SAVEPOINT %s", savepoint))
+            _logger.info("helpdesk: teams %s assigned concurrently; assigning after commit", self.ids)
+            return False
+        return True
+
+    @api.model
+    def _assign_after_commit(self, tickets):
+        """Assign ``tickets`` once this transaction has committed, in a READ COMMITTED transaction that
+        waits for the teams' lock and so counts every committed ticket. A few tries on deadlocks; a
+        ticket that still fails stays unassigned (never lost), and the error is logged."""
+        registry, ticket_ids = self.env.registry, tickets.ids
+
+        @self.env.cr.postcommit.add
+        def assign():
+            for attempt in range(5):
+                try:
+                    with registry.cursor() as cr:
+                        cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+                        env = api.Environment(cr, SUPERUSER_ID, {})
+                        todo = env['helpdesk.ticket'].browse(ticket_ids).exists()
+                        env['helpdesk.team']._auto_assign_tickets(todo)
+                    return
+                except psycopg2.OperationalError:
+                    _logger.warning("helpdesk: assigning tickets %s failed, retrying", ticket_ids, exc_info=True)
+                    sleep(0.1 * (attempt + 1))
+            _logger.error("helpdesk: tickets %s left unassigned", ticket_ids)
 
     def _pick_assignees(self, tickets):
         """Agents for a batch of tickets, {ticket: user}, in the order of the tickets.
@@ -346,7 +374,7 @@ class HelpdeskTeam(models.Model):
         without_members = self.filtered(lambda t: not t.member_ids)
         if without_members:
             agents = agents.search([
-                ('groups_id', 'in', self.env.ref('helpdesk_ce.group_helpdesk_user').id),
+                ('groups_id', 'in', self.env.ref('helpdesk_ce.group_helpdesk_user_own').id),
                 ('share', '=', False),
                 ('company_ids', 'in', without_members.company_id.ids),
             ])
@@ -413,23 +441,34 @@ class HelpdeskTeam(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _cron_auto_close_tickets(self, batch_size=200, auto_commit=False):
+    def _cron_auto_close_tickets(self, batch_size=200, limit=5000):
         """Close the tickets that saw no message of any kind and no stage change for their team's
-        inactive period. One search covers every team; tickets are moved and logged batch by batch."""
+        inactive period. One search covers every team; tickets are moved and logged batch by batch.
+        A run closes at most `limit` tickets in its one transaction and, when more wait, runs the cron
+        again at once (as account's auto-post cron does) rather than committing halfway.
+
+        A reply may arrive, an agent may act, or another server may run this cron between the search and
+        the closing: each batch is locked (tickets another transaction holds are skipped: it acts on them)
+        and searched again under the lock, just before it is closed.
+        """
         now = fields.Datetime.now()
         teams = self.search([('auto_close_ticket', '=', True)]).filtered('to_stage_id')
         if not teams:
             return
-        tickets = self.env['helpdesk.ticket'].search(
-            expression.OR([team._get_auto_close_domain(now) for team in teams]), order='id')
-        for batch_ids in split_every(batch_size, tickets.ids):
-            for team, team_tickets in tickets.browse(batch_ids).grouped('team_id').items():
+        Ticket = self.env['helpdesk.ticket']
+        domain = expression.OR([team._get_auto_close_domain(now) for team in teams])
+        candidates = Ticket.search(domain, order='id', limit=limit)
+        for batch_ids in split_every(batch_size, candidates.ids):
+            tickets = Ticket._lock_skip_locked(Ticket.browse(batch_ids))
+            tickets = tickets and Ticket.search(expression.AND([domain, [('id', 'in', tickets.ids)]]), order='id')
+            for team, team_tickets in tickets.grouped('team_id').items():
                 body = Markup('<p>%s</p>') % _(
                     "Closed automatically after %(days)s days without activity.", days=team.auto_close_day)
                 team_tickets._message_log_batch(dict.fromkeys(team_tickets.ids, body))
                 team_tickets.write({'stage_id': team.to_stage_id.id})
-            if auto_commit:
-                self.env.cr.commit()
+            self.env.flush_all()
+        if len(candidates) == limit:
+            self.env.ref('helpdesk_ce.ir_cron_auto_close_tickets')._trigger()
 
     def _get_auto_close_domain(self, now):
         """Tickets of this team inactive since before now minus its period, in its chosen stages

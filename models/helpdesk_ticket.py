@@ -1,9 +1,16 @@
+import logging
 import re
+from datetime import timedelta
+
+import psycopg2.errors
 
 from odoo import SUPERUSER_ID, _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL, consteq
 
 from . import ticket_similarity
+
+_logger = logging.getLogger(__name__)
 
 DUPLICATE_THRESHOLD_PARAM = 'helpdesk_ce.duplicate_similarity_threshold'
 DUPLICATE_THRESHOLD_DEFAULT = 60
@@ -24,6 +31,11 @@ TICKET_PRIORITIES = [
     ('3', 'Urgent'),
 ]
 
+# an event this close to the ticket's creation happened with it (e.g. assigned on creation): 0 working hours
+INSTANT = timedelta(minutes=1)
+# the addresses in copy of a new ticket's mail that follow it, at most
+MAIL_MAX_CC = 10
+
 # a change of any of these fields matches the SLA policies again
 SLA_MATCH_FIELDS = ('team_id', 'priority', 'tag_ids', 'category_id', 'partner_id')
 
@@ -40,6 +52,10 @@ class HelpdeskTicket(models.Model):
     _rec_names_search = ['name', 'ticket_ref']
     _track_duration_field = 'stage_id'
     _mail_post_access = 'read'
+    _sql_constraints = [
+        # existing databases: migrations renumber duplicates first (helpdesk_ticket_ref.renumber_duplicate_ticket_refs)
+        ('ticket_ref_company_uniq', 'unique(company_id, ticket_ref)', "A ticket reference must be unique per company."),
+    ]
 
     @api.model
     def _default_team_id(self):
@@ -56,10 +72,10 @@ class HelpdeskTicket(models.Model):
     active = fields.Boolean(default=True, tracking=True)
     team_id = fields.Many2one(
         'helpdesk.team', 'Helpdesk Team', required=True, index=True, tracking=True,
-        default=_default_team_id)
+        default=lambda self: self._default_team_id())
     company_id = fields.Many2one(related='team_id.company_id', store=True, index=True, readonly=True)
     stage_id = fields.Many2one(
-        'helpdesk.stage', 'Stage', compute='_compute_stage_id', store=True, readonly=False,
+        'helpdesk.stage', compute='_compute_stage_id', store=True, readonly=False,
         index=True, tracking=True, copy=False, ondelete='restrict',
         domain="[('team_ids', '=', team_id)]", group_expand='_read_group_stage_ids')
     user_id = fields.Many2one(
@@ -74,7 +90,7 @@ class HelpdeskTicket(models.Model):
         'Customer Phone', compute='_compute_partner_info', store=True, readonly=False)
     priority = fields.Selection(TICKET_PRIORITIES, default='0', required=True, index=True, tracking=True)
     tag_ids = fields.Many2many('helpdesk.tag', string='Tags')
-    category_id = fields.Many2one('helpdesk.ticket.category', 'Category', index=True)
+    category_id = fields.Many2one('helpdesk.ticket.category', index=True)
     color = fields.Integer('Color Index')
     is_closed = fields.Boolean(
         'Closed', compute='_compute_is_closed', store=True, index=True,
@@ -83,7 +99,7 @@ class HelpdeskTicket(models.Model):
     assign_date = fields.Datetime('First Assignment', compute='_compute_assign_date', store=True, copy=False)
     # merge and conversion
     merged_into_id = fields.Many2one(
-        'helpdesk.ticket', 'Merged Into', index='btree_not_null', readonly=True, copy=False,
+        'helpdesk.ticket', index='btree_not_null', readonly=True, copy=False,
         help="The ticket this one was merged into.")
     merged_ticket_ids = fields.One2many(
         'helpdesk.ticket', 'merged_into_id', 'Merged Tickets', context={'active_test': False})
@@ -92,7 +108,7 @@ class HelpdeskTicket(models.Model):
         'Merged Into Reference', compute='_compute_merged_into_ref', compute_sudo=True,
         help="Reference of the ticket this one finally went into, following merges of merged tickets.")
     duplicate_ticket_count = fields.Integer('Possible Duplicates', compute='_compute_duplicate_ticket_count')
-    lead_id = fields.Many2one('crm.lead', 'Lead', index='btree_not_null', readonly=True, copy=False,
+    lead_id = fields.Many2one('crm.lead', index='btree_not_null', readonly=True, copy=False,
                               help="The lead or opportunity this ticket was converted into.")
     lead_conversion_type = fields.Selection(
         [('lead', 'Lead'), ('opportunity', 'Opportunity')], compute='_compute_lead_conversion_type',
@@ -101,7 +117,7 @@ class HelpdeskTicket(models.Model):
     date_last_stage_update = fields.Datetime(
         'Last Stage Update', compute='_compute_date_last_stage_update', store=True, index=True, copy=False)
     kanban_state = fields.Selection(
-        KANBAN_STATES, string='Kanban State', compute='_compute_kanban_state', store=True, readonly=False,
+        KANBAN_STATES, compute='_compute_kanban_state', store=True, readonly=False,
         copy=False, help="Reset to In Progress when the ticket changes stage.")
     legend_normal = fields.Char(related='stage_id.legend_normal')
     legend_done = fields.Char(related='stage_id.legend_done')
@@ -238,16 +254,21 @@ class HelpdeskTicket(models.Model):
         self._compute_hours_since_creation('first_response_date', 'first_response_hours')
 
     def _compute_hours_since_creation(self, date_field, hours_field):
-        """Working hours from creation to the event, one calendar fetch for the whole batch."""
+        """Working hours from creation to the event, one calendar fetch for the whole batch. An event of
+        the creation itself (assigned on creation) takes no time: no calendar to read."""
+        timed = self.filtered(lambda t: t[date_field] and t.create_date
+                              and t[date_field] - t.create_date > INSTANT)
+        (self - timed)[hours_field] = 0.0
         hours = self.env['helpdesk.sla.status']._work_hours(
-            [(ticket, ticket.create_date, ticket[date_field]) for ticket in self])
-        for ticket, value in zip(self, hours):
+            [(ticket, ticket.create_date, ticket[date_field]) for ticket in timed])
+        for ticket, value in zip(timed, hours):
             ticket[hours_field] = value
 
     def _compute_access_url(self):
-        super()._compute_access_url()
+        res = super()._compute_access_url()
         for ticket in self:
             ticket.access_url = '/my/tickets/%s' % ticket.id
+        return res
 
     @api.depends('ticket_ref')
     def _compute_display_name(self):
@@ -268,25 +289,33 @@ class HelpdeskTicket(models.Model):
     # ------------------------------------------------------------
 
     def init(self):
-        super().init()
+        res = super().init()
         # the dashboard graph counts the tickets opened and closed in the last days
         for fname in ('create_date', 'close_date'):
             tools.create_index(self.env.cr, 'helpdesk_ticket_%s_index' % fname, self._table, [fname])
+        return res
 
     @api.model_create_multi
     def create(self, vals_list):
         without_ref = [vals for vals in vals_list if not vals.get('ticket_ref') or vals['ticket_ref'] == _('New')]
         for vals, ref in zip(without_ref, self._next_ticket_refs(len(without_ref))):
             vals['ticket_ref'] = ref
-        tickets = super().create(vals_list)
+        deferred = self._auto_assign_values(vals_list)
+        # the assignee's notification and the acknowledgement are queued: the mail cron sends them
+        tickets = super(HelpdeskTicket, self.with_context(mail_notify_force_send=False)).create(vals_list)
+        tickets = tickets.with_env(self.env)
         tickets._subscribe_team_and_customer()
-        self.env['helpdesk.team']._auto_assign_tickets(tickets)
+        if deferred:
+            self.env['helpdesk.team']._assign_after_commit(tickets.filtered(lambda t: not t.user_id))
         self.env['helpdesk.sla.status']._apply_to_tickets(tickets)
         tickets._send_stage_messages()
         return tickets
 
     def write(self, vals):
         stages_before = {t.id: t.stage_id for t in self} if {'stage_id', 'team_id'} & set(vals) else None
+        if 'partner_id' in vals:
+            # the links sent to the former customer stop working
+            self.filtered(lambda t: t.partner_id.id != vals['partner_id'])._portal_rotate_token()
         res = super().write(vals)
         if 'team_id' in vals or 'partner_id' in vals:
             self._subscribe_team_and_customer(customer='partner_id' in vals, team='team_id' in vals)
@@ -298,15 +327,53 @@ class HelpdeskTicket(models.Model):
         return res
 
     @api.model
+    def _auto_assign_values(self, vals_list):
+        """Put the agent of automatic assignment into the values of new tickets, before they are inserted:
+        the assignee is then written, subscribed and notified with the creation itself, not by a second
+        write. A ticket given an agent (in its values or the context) keeps it.
+
+        :return: True when the assignment must wait for the commit (another transaction assigned in the
+            same team meanwhile, see ``helpdesk.team._auto_assign_tickets``)
+        """
+        default_user = self.env.context.get('default_user_id')
+        default_team = self.env.context.get('default_team_id')
+        fallback = []
+
+        def team_of(vals):
+            if 'team_id' in vals:
+                return vals['team_id']
+            if not default_team and not fallback:
+                fallback.append(self._default_team_id())
+            return default_team or fallback[0]
+
+        todo = [(vals, team_of(vals)) for vals in vals_list if not vals.get('user_id', default_user)]
+        teams = self.env['helpdesk.team'].sudo().browse({team for _vals, team in todo if team})
+        teams = teams.filtered('auto_assignment')
+        todo = [(vals, team) for vals, team in todo if team in teams.ids]
+        if not todo:
+            return False
+        pending = self.sudo().concat(*(self.sudo().new(dict(
+            {fname: vals[fname] for fname in ('partner_id', 'partner_email', 'stage_id') if vals.get(fname)},
+            team_id=team)) for vals, team in todo))
+        if not teams._lock_for_assignment():
+            return True
+        assignees = pending.team_id._pick_assignees(pending)
+        for ticket, (vals, _team) in zip(pending, todo):
+            if ticket in assignees:
+                vals['user_id'] = assignees[ticket].id
+        return False
+
+    @api.model
     def _next_ticket_refs(self, count):
         """References for a batch in one query where the sequence allows it (standard, no date ranges)."""
         if not count:
             return []
-        sequence = self.env['ir.sequence'].sudo().search(
+        # one query finds the sequence and reads what formatting the numbers needs
+        sequence = self.env['ir.sequence'].sudo().search_fetch(
             [('code', '=', 'helpdesk.ticket'), ('company_id', 'in', [self.env.company.id, False])],
-            order='company_id', limit=1)
+            ['implementation', 'use_date_range', 'prefix', 'suffix', 'padding'], order='company_id', limit=1)
         if not sequence:
-            return [_('New')] * count
+            return [False] * count  # no reference rather than the same one for every ticket
         if sequence.implementation == 'standard' and not sequence.use_date_range:
             self.env.cr.execute(
                 "SELECT nextval(%s) FROM generate_series(1, %s)", ['ir_sequence_%03d' % sequence.id, count])
@@ -322,22 +389,51 @@ class HelpdeskTicket(models.Model):
         if 'stage_id' in vals or 'team_id' in vals:
             self.sudo().sla_status_ids._sync_with_stage()
 
+    @api.model
+    def _lock_skip_locked(self, records):
+        """Lock the rows of ``records`` until the transaction ends, skipping those another transaction holds;
+        returns the locked ones. For jobs that may run on several servers at once: what one run holds, the
+        other leaves alone. A row changed by a transaction committed since our snapshot fails PostgreSQL's
+        repeatable read: the whole batch is then left for the next run.
+        """
+        if not records:
+            return records
+        records.flush_recordset()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(SQL(
+                    "SELECT id FROM %s WHERE id IN %s ORDER BY id FOR NO KEY UPDATE SKIP LOCKED",
+                    SQL.identifier(records._table), tuple(records.ids)))
+                locked = {row[0] for row in self.env.cr.fetchall()}
+        except psycopg2.errors.SerializationFailure:
+            _logger.info("%s: %s records changed meanwhile, left for the next run", records._name, len(records))
+            return records.browse()
+        return records.filtered(lambda record: record.id in locked)
+
     def _subscribe_team_and_customer(self, customer=True, team=True):
-        """The customer follows their ticket; the team's followers follow all its tickets."""
+        """The customer follows their ticket; the team's "follow all" followers follow its tickets, to be notified.
+
+        Team members are not subscribed: the record rules give them access. Only internal partners are taken
+        from the team: a share partner following every ticket of a public team would read other customers'.
+        """
+        trusted = self.with_context(helpdesk_subscribe_trusted=True)
         if customer:
-            for partner, tickets in self.filtered('partner_id').grouped('partner_id').items():
+            for partner, tickets in trusted.filtered('partner_id').grouped('partner_id').items():
+                if self.env.context.get('helpdesk_mail_gateway'):
+                    tickets = tickets.filtered(lambda t: t._mail_gateway_may_follow(partner))
                 tickets.message_subscribe(partner_ids=partner.ids)
         if team:
-            for team_rec, tickets in self.grouped('team_id').items():
-                if team_rec.message_partner_ids:
-                    tickets.message_subscribe(partner_ids=team_rec.message_partner_ids.ids)
+            for team_rec, tickets in trusted.grouped('team_id').items():
+                followers = team_rec.sudo().message_partner_ids.filtered(lambda p: not p.partner_share)
+                if followers:
+                    tickets.message_subscribe(partner_ids=followers.ids)
 
     # ------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------
 
     def action_assign_to_me(self):
-        if not self.env.user.has_group('helpdesk_ce.group_helpdesk_user'):
+        if not self.env.user.has_group('helpdesk_ce.group_helpdesk_user_own'):
             raise UserError(_("Only helpdesk agents can take tickets."))
         self.write({'user_id': self.env.uid})
 
@@ -346,7 +442,7 @@ class HelpdeskTicket(models.Model):
         tickets = self
         if len(self) == 1:
             tickets |= self._get_possible_duplicates()
-        self.env['helpdesk.ticket.merge']._check_tickets(tickets)
+        tickets._merge_check()
         action = self.env['ir.actions.act_window']._for_xml_id('helpdesk_ce.helpdesk_ticket_merge_action')
         action['context'] = {'default_ticket_ids': tickets.ids}
         return action
@@ -493,16 +589,19 @@ class HelpdeskTicket(models.Model):
         return res
 
     def _is_agent_public_reply(self, message):
-        """A public reply by a real agent: not a note, not an automatic (template) email, not OdooBot."""
+        """A public reply written by a helpdesk agent to someone else: not a note, not an automatic (template)
+        email, not OdooBot, not the customer (an employee filing their own ticket opens it, not answers it)."""
         if self.env.context.get('helpdesk_stage_template') or message.message_type not in ('comment', 'email'):
             return False
         if not message.subtype_id or message.subtype_id.internal or message.is_internal:
             return False
         author = message.author_id
-        if not author or author == self.env.ref('base.partner_root'):
+        if not author or author == self.env.ref('base.partner_root') or author == self.partner_id:
             return False
         users = author.sudo().with_context(active_test=False).user_ids
-        return any(not user.share and user.id != SUPERUSER_ID for user in users)
+        return any(
+            not user.share and user.id != SUPERUSER_ID and user.has_group('helpdesk_ce.group_helpdesk_user_own')
+            for user in users)
 
     def _rating_get_parent_field_name(self):
         return 'team_id'
@@ -520,8 +619,8 @@ class HelpdeskTicket(models.Model):
                 elif ticket.partner_email:
                     ticket._message_add_suggested_recipient(
                         recipients, email=ticket.partner_email, reason=_('Customer Email'))
-        except UserError:  # no read access to the partner
-            pass
+        except UserError:  # no read access to the partner: no suggestion, as crm.lead does it
+            _logger.debug("No suggested recipients on %s: the customer is not readable", self)
         return recipients
 
     def _phone_get_number_fields(self):
@@ -554,7 +653,17 @@ class HelpdeskTicket(models.Model):
             tickets.filtered(lambda t: t.team_id.use_rating and t.partner_id).rating_send_request(
                 template, force_send=False)
         elif tickets:
-            tickets.message_post_with_source(template, message_type='comment', subtype_xmlid='mail.mt_comment')
+            # one composer for the whole batch: the template is rendered for all tickets at once (Odoo's
+            # message_post_with_source makes and renders a composer per record), then a comment is posted on
+            # each; the emails are queued, never sent inside the request. An automatic email is no agent's
+            # answer, whoever moved the ticket.
+            self.env['mail.compose.message'].with_context(
+                default_composition_mode='comment', default_model=self._name, default_res_ids=tickets.ids,
+                default_template_id=template.id, mail_notify_force_send=False, helpdesk_stage_template=True,
+            ).create({
+                'message_type': 'comment',
+                'subtype_id': self.env['ir.model.data']._xmlid_to_res_id('mail.mt_comment'),
+            })._action_send_mail()
 
     def _send_stage_sms(self, template):
         """Queue one SMS per ticket with a number (its own, else its customer's); the SMS cron sends them."""
@@ -584,16 +693,53 @@ class HelpdeskTicket(models.Model):
         return self.team_id.stage_ids.filtered('fold')[:1]
 
     def _portal_can_close(self):
+        """Open, active tickets of teams that allow it: an archived (merged) ticket is closed through its target."""
         self.ensure_one()
-        return bool(self.team_id.allow_portal_ticket_closing and not self.is_closed and self._portal_closing_stage())
+        return bool(self.active and not self.merged_into_id and self.team_id.allow_portal_ticket_closing
+                    and not self.is_closed and self._portal_closing_stage())
 
     def _portal_close(self, author):
-        """Close at the customer's request; callers check access and ``_portal_can_close`` first."""
+        """Close at the customer's request; callers check access first."""
+        if not all(ticket._portal_can_close() for ticket in self):
+            raise UserError(_("This ticket cannot be closed from the portal."))
         for ticket in self:
             ticket.stage_id = ticket._portal_closing_stage()
             ticket.message_post(
                 body=_("The customer closed the ticket."), author_id=author.id,
                 message_type='comment', subtype_xmlid='mail.mt_comment')
+
+    def _portal_token_allowed(self):
+        """An access token opens a ticket only while it is active and its team public: a private or company
+        team's tickets are not for the portal, and a merged ticket lives on in the one it went into."""
+        self.ensure_one()
+        ticket = self.sudo()
+        return bool(ticket.active and ticket.team_id.privacy_visibility == 'portal')
+
+    def _portal_check_token(self, token):
+        """Whether ``token`` opens this ticket (constant time; any input, never an error)."""
+        self.ensure_one()
+        ticket = self.sudo()
+        if not isinstance(token, str) or not token or not ticket.access_token or not self._portal_token_allowed():
+            return False
+        return consteq(ticket.access_token.encode(), token.encode('utf-8', 'replace'))
+
+    def _portal_rotate_token(self):
+        """New tokens for the tickets that had one: the links and signed hashes already sent stop working."""
+        if not self.ids:
+            return
+        self.flush_model(['access_token'])
+        self.env.cr.execute(SQL(
+            "UPDATE helpdesk_ticket SET access_token = gen_random_uuid()::text"
+            " WHERE id IN %s AND access_token IS NOT NULL",
+            tuple(self.ids)))
+        self.invalidate_recordset(['access_token'])
+
+    def _notify_get_recipients_groups(self, message, model_description, msg_vals=None):
+        """The customer's button carries the access token only where a token may open the ticket."""
+        groups = super()._notify_get_recipients_groups(message, model_description, msg_vals=msg_vals)
+        if self and not self[:1]._portal_token_allowed():
+            groups = [group for group in groups if group[0] != 'portal_customer']
+        return groups
 
     # ------------------------------------------------------------
     # Mail gateway
@@ -615,7 +761,11 @@ class HelpdeskTicket(models.Model):
 
     @api.model
     def message_new(self, msg_dict, custom_values=None):
-        """A mail to a team alias: subject, body and sender make the ticket, the CC'ed people follow it."""
+        """A mail to a team alias: subject, body and sender make the ticket, the CC'ed people follow it.
+
+        Mail is unauthenticated (anyone can write any From:): it never makes an internal user follow a private
+        team's ticket, and only the first MAIL_MAX_CC addresses in copy follow.
+        """
         if msg_dict.get('author_id'):
             customer = self.env['res.partner'].browse(msg_dict['author_id'])
         else:
@@ -634,15 +784,7 @@ class HelpdeskTicket(models.Model):
         ticket = super(HelpdeskTicket, self.with_context(default_user_id=False)).message_new(
             dict(msg_dict, email_from=email), custom_values=values)
         ticket._mail_gateway_subscribe_cc(msg_dict)
-        return ticket
-
-    def message_update(self, msg_dict, update_vals=None):
-        """A reply: people it CCs follow the ticket, when the sender may add them (customer or follower)."""
-        res = super().message_update(msg_dict, update_vals=update_vals)
-        for ticket in self:
-            if ticket._mail_gateway_is_known_sender(msg_dict.get('email_from')):
-                ticket._mail_gateway_subscribe_cc(msg_dict)
-        return res
+        return ticket.with_env(self.env)
 
     @api.model
     def _find_or_create_partners(self, emails):
@@ -661,16 +803,37 @@ class HelpdeskTicket(models.Model):
     @api.model
     def _mail_gateway_own_addresses(self):
         """Catchall, bounce and notification addresses: never customers, never followers."""
-        domains = self.env['mail.alias.domain'].sudo().search([])
+        domains = self.env['mail.alias.domain'].sudo().search_fetch(
+            [], ['catchall_email', 'bounce_email', 'default_from_email'])
         return set(filter(None, domains.mapped('catchall_email') + domains.mapped('bounce_email')
                           + domains.mapped('default_from_email')))
 
     def _mail_gateway_subscribe_cc(self, msg_dict):
+        """The first addresses in copy of a new ticket's mail follow it (never an internal user in a private team)."""
         self.ensure_one()
-        cc_emails = tools.email_split_and_format(msg_dict.get('cc') or '')
+        cc_emails = tools.email_split_and_format(msg_dict.get('cc') or '')[:MAIL_MAX_CC]
         partners = self.env['res.partner'].concat(*self._find_or_create_partners(cc_emails))
+        partners = partners.filtered(lambda p: self._mail_gateway_may_follow(p))
         if partners:
-            self.message_subscribe(partner_ids=partners.ids)
+            self.with_context(helpdesk_subscribe_trusted=True).message_subscribe(partner_ids=partners.ids)
+
+    def _message_subscribe(self, partner_ids=None, subtype_ids=None, customer_ids=None):
+        """In the mail gateway, mail's own subscription of a message's author adds nobody but the ticket's customer:
+        anyone can write any From: (and guess a Message-Id to reply to). Our intake code subscribes explicitly."""
+        ctx = self.env.context
+        if partner_ids and ctx.get('helpdesk_mail_gateway') and not ctx.get('helpdesk_subscribe_trusted'):
+            partners = self.env['res.partner'].sudo().browse(partner_ids)
+            partner_ids = [
+                partner.id for partner in partners
+                if all(ticket.partner_id == partner and ticket._mail_gateway_may_follow(partner) for ticket in self)]
+            if not partner_ids:
+                return True
+        return super()._message_subscribe(partner_ids=partner_ids, subtype_ids=subtype_ids, customer_ids=customer_ids)
+
+    def _mail_gateway_may_follow(self, partner):
+        """An unauthenticated mail may not give an internal user access to a private team's ticket."""
+        self.ensure_one()
+        return partner.partner_share or self.sudo().team_id.privacy_visibility != 'invited_internal'
 
     def _mail_gateway_is_known_sender(self, email_from):
         """The sender is the ticket's customer or one of its followers (compared by normalized email)."""

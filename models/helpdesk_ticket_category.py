@@ -10,7 +10,7 @@ class HelpdeskTicketCategory(models.Model):
     description = fields.Text(translate=True)
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
-    company_id = fields.Many2one('res.company', 'Company')
+    company_id = fields.Many2one('res.company')
 
     _sql_constraints = [
         ('name_company_uniq', 'unique (name, company_id)', "A category with this name already exists."),

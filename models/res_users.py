@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.osv import expression
 
 # "Is a helpdesk agent": the narrowest helpdesk group, which every agent has
-HELPDESK_AGENT_GROUP = 'helpdesk_ce.group_helpdesk_user'
+HELPDESK_AGENT_GROUP = 'helpdesk_ce.group_helpdesk_user_own'
 
 
 class ResUsers(models.Model):

@@ -94,13 +94,13 @@ class HelpdeskTicket(models.Model):
                   FROM (VALUES %s) AS v(id, created, assigned, replied, closed)
                  WHERE t.id = v.id
             """, rows, template='(%s, %s::timestamp, %s::timestamp, %s::timestamp, %s::timestamp)')
-            chunk.invalidate_recordset(['create_date', 'write_date', 'assign_date', 'first_response_date', 'close_date'])
+            chunk.invalidate_recordset(
+                ['create_date', 'write_date', 'assign_date', 'first_response_date', 'close_date'])
             for fname in ('assign_hours', 'close_hours', 'first_response_hours'):
                 self.env.add_to_compute(self._fields[fname], chunk)
             self._populate_sla_history(chunk, now)
             self._populate_ratings(chunk, rand)
-            self.env.flush_all()
-            self.env.cr.commit()
+            self.env.flush_all()  # odoo-bin populate commits each model once populated
 
     def _populate_sla_history(self, tickets, now):
         Status = self.env['helpdesk.sla.status']
@@ -133,7 +133,8 @@ class HelpdeskTicket(models.Model):
 
     def _populate_ratings(self, tickets, rand):
         """A third of the closed tickets of rating teams got a rating from their customer."""
-        rated = tickets.filtered(lambda t: t.is_closed and t.team_id.use_rating and t.partner_id and rand.random() < 0.3)
+        rated = tickets.filtered(
+            lambda t: t.is_closed and t.team_id.use_rating and t.partner_id and rand.random() < 0.3)
         if not rated:
             return
         model_id = self.env['ir.model']._get_id(self._name)

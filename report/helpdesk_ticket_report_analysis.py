@@ -12,14 +12,14 @@ class HelpdeskTicketReportAnalysis(models.Model):
     _order = 'create_date desc'
     _rec_name = 'ticket_id'
 
-    ticket_id = fields.Many2one('helpdesk.ticket', 'Ticket', readonly=True)
+    ticket_id = fields.Many2one('helpdesk.ticket', readonly=True)
     ticket_ref = fields.Char('Reference', readonly=True)
     team_id = fields.Many2one('helpdesk.team', 'Helpdesk Team', readonly=True)
-    stage_id = fields.Many2one('helpdesk.stage', 'Stage', readonly=True)
+    stage_id = fields.Many2one('helpdesk.stage', readonly=True)
     user_id = fields.Many2one('res.users', 'Assigned to', readonly=True)
     partner_id = fields.Many2one('res.partner', 'Customer', readonly=True)
-    company_id = fields.Many2one('res.company', 'Company', readonly=True)
-    category_id = fields.Many2one('helpdesk.ticket.category', 'Category', readonly=True)
+    company_id = fields.Many2one('res.company', readonly=True)
+    category_id = fields.Many2one('helpdesk.ticket.category', readonly=True)
     priority = fields.Selection(TICKET_PRIORITIES, readonly=True)
     is_closed = fields.Boolean('Closed', readonly=True)
     sla_fail = fields.Boolean('Failed SLA Policy', readonly=True)

@@ -28,7 +28,7 @@ class TestConvertLead(HelpdeskCommon):
     def _wizard(self, user, ticket=None, **values):
         ticket = ticket or self.ticket
         action = ticket.with_user(user).action_open_convert_lead()
-        wizard = self.env[action['res_model']].with_user(user).with_context(action['context']).create(values)
+        wizard = self.env[action['res_model']].with_user(user).with_context(**action['context']).create(values)
         return action, wizard
 
     def test_labels_follow_the_leads_setting(self):
@@ -129,10 +129,10 @@ class TestConvertLead(HelpdeskCommon):
         _action, wizard = self._wizard(self.salesman)
 
         def fail(*args, **kwargs):
-            raise UserError('Mail server on fire')
+            raise ConnectionError('Mail server on fire')
 
         with patch.object(type(self.env['crm.lead']), 'message_post_with_source', fail), \
-                self.assertRaisesRegex(UserError, 'on fire'):
+                self.assertRaisesRegex(ConnectionError, 'on fire'):
             wizard.action_convert()
         self.assertFalse(self.env['crm.lead'].search([('name', '=', 'Need 40 more printers')]))
         self.assertTrue(self.ticket.active)

@@ -20,7 +20,8 @@ class TestPortal(HelpdeskHttpCommon):
         cls.ticket_a = cls._create_ticket(
             cls.team_public, name='Paula printer jam', partner_id=cls.portal.partner_id.id, user_id=cls.agent.id,
             description='<p>It jams on page two.</p>')
-        cls.ticket_b = cls._create_ticket(cls.team_public, name='Pete lost his keys', partner_id=cls.portal_2.partner_id.id)
+        cls.ticket_b = cls._create_ticket(
+            cls.team_public, name='Pete lost his keys', partner_id=cls.portal_2.partner_id.id)
         # A follows it, but the team is not public: the portal does not show it
         cls.ticket_internal = cls._create_ticket(
             cls.team_company, name='Paula internal matter', partner_id=cls.portal.partner_id.id)

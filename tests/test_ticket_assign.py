@@ -81,8 +81,11 @@ class TestTicketAssign(HelpdeskCommon):
             for node in etree.fromstring(view['arch']).xpath('//field[@name="user_id"]'):
                 self.assertFalse(node.get('domain'), "%s view overrides the domain" % view_type)
         domain = views['models']['helpdesk.ticket']['user_id']['domain']
+        own_scope = new_test_user(self.env, 'hd_agent_own', groups='helpdesk_ce.group_helpdesk_user_own',
+                                  name='Agent Own Scope')
         offered = self.env['res.users'].with_user(self.agent).search(domain)
         self.assertIn(self.agent, offered)
+        self.assertIn(own_scope, offered, "every helpdesk agent, whatever their scope")
         self.assertIn(self.manager, offered)
         self.assertNotIn(self.internal, offered)
         self.assertNotIn(self.portal, offered)

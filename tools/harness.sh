@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Shared steps of `make run` and `make test`: find Odoo, start PostgreSQL, prepare the venv,
-# link this repository as the `helpdesk_ce` addon and write an Odoo configuration file.
-# Usage: tools/harness.sh {check|prepare|config NAME PORT}
+# Shared steps of `make run`, `make test` and `make lint`: find Odoo, start PostgreSQL, prepare the venv,
+# link this repository as the `helpdesk_ce` addon, write an Odoo configuration file, run the linters.
+# Usage: tools/harness.sh {check|prepare|config NAME DBNAME PORT|lint [ruff|pylint]|oca}
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -9,6 +9,7 @@ ODOO_HOME=${ODOO_HOME:-/opt/odoo17}
 WORKDIR=${WORKDIR:-${XDG_CACHE_HOME:-$HOME/.cache}/helpdesk_ce/$(printf %s "$ROOT" | sha1sum | cut -c1-12)}
 VENV=${VENV:-$WORKDIR/venv}
 BUILD=${BUILD:-$WORKDIR/build}
+LINT_VENV=${LINT_VENV:-$WORKDIR/lint-venv}
 
 check_odoo() {
     local release="$ODOO_HOME/odoo/release.py"
@@ -43,16 +44,48 @@ ensure_postgres() {
 ensure_venv() {
     local stamp="$VENV/.requirements.sha"
     local want
-    want=$(sha1sum "$ROOT/requirements.txt" | cut -d' ' -f1)
+    want=$(sha1sum "$ROOT/tools/requirements.txt" | cut -d' ' -f1)
     if [ ! -x "$VENV/bin/python" ]; then
         echo "helpdesk_ce: creating the virtualenv $VENV"
         python3 -m venv "$VENV"
     fi
     if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
         "$VENV/bin/pip" install -q --upgrade "pip<25" wheel
-        "$VENV/bin/pip" install -q -r "$ROOT/requirements.txt"
+        "$VENV/bin/pip" install -q -r "$ROOT/tools/requirements.txt"
         echo "$want" > "$stamp"
     fi
+}
+
+ensure_lint_venv() {
+    local stamp="$LINT_VENV/.requirements.sha"
+    local want
+    want=$(sha1sum "$ROOT/tools/lint-requirements.txt" | cut -d' ' -f1)
+    if [ ! -x "$LINT_VENV/bin/python" ]; then
+        python3 -m venv "$LINT_VENV"
+    fi
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        echo "helpdesk_ce: installing the lint tools in $LINT_VENV"
+        "$LINT_VENV/bin/pip" install -q -r "$ROOT/tools/lint-requirements.txt"
+        echo "$want" > "$stamp"
+    fi
+}
+
+# ruff (.ruff.toml) and pylint-odoo (.pylintrc) on the whole addon, as OCA's pre-commit runs them.
+# Their caches stay out of the repository, which Odoo walks.
+lint() {  # lint [ruff|pylint]
+    ensure_lint_venv
+    local status=0
+    cd "$ROOT"
+    if [ "${1:-ruff}" = ruff ] || [ -z "${1:-}" ]; then
+        echo "helpdesk_ce: ruff"
+        RUFF_CACHE_DIR="$WORKDIR/ruff-cache" "$LINT_VENV/bin/ruff" check . || status=1
+    fi
+    if [ "${1:-pylint}" = pylint ] || [ -z "${1:-}" ]; then
+        echo "helpdesk_ce: pylint-odoo"
+        PYLINTHOME="$WORKDIR/pylint-cache" "$LINT_VENV/bin/pylint" --rcfile=.pylintrc . || status=1
+        [ $status = 0 ] && echo "helpdesk_ce: pylint-odoo: no findings"
+    fi
+    return $status
 }
 
 link_addon() {
@@ -84,9 +117,18 @@ CONF
     echo "$conf"
 }
 
+install_oca() {  # OCA helpdesk_mgmt 17.0, only for `make bench` to measure against (AGPL: never copied)
+    if [ ! -f "$BUILD/oca/odoo/addons/helpdesk_mgmt/__manifest__.py" ]; then
+        echo "helpdesk_ce: installing OCA helpdesk_mgmt 17.0 from PyPI into $BUILD/oca"
+        "$VENV/bin/pip" install -q --no-deps --target "$BUILD/oca" 'odoo-addon-helpdesk-mgmt>=17.0,<17.1'
+    fi
+}
+
 case "${1:-}" in
     check) check_odoo ;;
     prepare) check_odoo; ensure_postgres; ensure_venv; link_addon ;;
     config) write_config "$2" "$3" "$4" ;;
-    *) echo "usage: $0 {check|prepare|config NAME DBNAME PORT}" >&2; exit 64 ;;
+    oca) install_oca ;;
+    lint) lint "${2:-}" ;;
+    *) echo "usage: $0 {check|prepare|config NAME DBNAME PORT|lint [ruff|pylint]|oca}" >&2; exit 64 ;;
 esac

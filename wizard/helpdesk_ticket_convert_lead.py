@@ -17,9 +17,10 @@ class HelpdeskTicketConvertLead(models.TransientModel):
     def _default_lead_type(self):
         return 'lead' if self.env.user.has_group('crm.group_use_lead') else 'opportunity'
 
-    ticket_id = fields.Many2one('helpdesk.ticket', 'Ticket', required=True, ondelete='cascade')
+    ticket_id = fields.Many2one('helpdesk.ticket', required=True, ondelete='cascade')
     lead_type = fields.Selection(
-        [('lead', 'Lead'), ('opportunity', 'Opportunity')], 'Type', required=True, default=_default_lead_type)
+        [('lead', 'Lead'), ('opportunity', 'Opportunity')], 'Type', required=True,
+        default=lambda self: self._default_lead_type())
     action = fields.Selection([
         ('create', 'Create a new customer'),
         ('exist', 'Link to an existing customer'),

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class HelpdeskTicketMergeLine(models.TransientModel):
@@ -8,7 +8,7 @@ class HelpdeskTicketMergeLine(models.TransientModel):
     _order = 'is_target desc, similarity desc, id'
 
     wizard_id = fields.Many2one('helpdesk.ticket.merge', required=True, ondelete='cascade')
-    ticket_id = fields.Many2one('helpdesk.ticket', 'Ticket', required=True, ondelete='cascade')
+    ticket_id = fields.Many2one('helpdesk.ticket', required=True, ondelete='cascade')
     similarity = fields.Integer(help="How alike this ticket is to the ticket kept (0-100), from its subject, "
                                      "description and customer.")
     is_target = fields.Boolean('Kept')
@@ -17,3 +17,8 @@ class HelpdeskTicketMergeLine(models.TransientModel):
     partner_id = fields.Many2one(related='ticket_id.partner_id')
     ticket_create_date = fields.Datetime('Ticket Created on', related='ticket_id.create_date')
     stage_id = fields.Many2one(related='ticket_id.stage_id')
+
+    @api.constrains('ticket_id')
+    def _check_readable_ticket(self):
+        """A line shows its ticket's reference, team and customer: only for tickets the user may read."""
+        self.ticket_id.check_access_rule('read')
