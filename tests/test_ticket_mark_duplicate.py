@@ -15,7 +15,7 @@ class TestMarkDuplicate(HelpdeskMergeCommon):
         self.assertEqual(action['res_model'], 'helpdesk.ticket.merge')
         view = self.env.ref('helpdesk_ce.helpdesk_ticket_mark_duplicate_view_form')
         wizard_form = Form(self.env['helpdesk.ticket.merge'].with_user(user or self.agent)
-                           .with_context(action['context']), view=view)
+                           .with_context(**action['context']), view=view)
         if original:
             wizard_form.target_ticket_id = original
         wizard = wizard_form.save()
@@ -52,8 +52,8 @@ class TestMarkDuplicate(HelpdeskMergeCommon):
     def test_original_must_be_another_ticket(self):
         duplicate = self._create_ticket(self.team_company)
         view = self.env.ref('helpdesk_ce.helpdesk_ticket_mark_duplicate_view_form')
-        wizard_form = Form(self.env['helpdesk.ticket.merge'].with_user(self.agent).with_context(
-            duplicate.with_user(self.agent).action_open_mark_duplicate()['context']), view=view)
+        context = duplicate.with_user(self.agent).action_open_mark_duplicate()['context']
+        wizard_form = Form(self.env['helpdesk.ticket.merge'].with_user(self.agent).with_context(**context), view=view)
         self.assertFalse(wizard_form.target_ticket_id, "nothing picked for the user")
         with self.assertRaises(AssertionError):
             wizard_form.save()  # the original is required
