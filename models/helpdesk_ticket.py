@@ -80,8 +80,7 @@ class HelpdeskTicket(models.Model):
         domain="[('team_ids', '=', team_id)]", group_expand='_read_group_stage_ids')
     user_id = fields.Many2one(
         'res.users', 'Assigned to', index=True, tracking=True,
-        domain=lambda self: [('groups_id', 'in', self.env.ref('helpdesk_ce.group_helpdesk_user_own').id),
-                             ('share', '=', False)])
+        domain=lambda self: self.env['res.users']._helpdesk_agent_domain())
     partner_id = fields.Many2one('res.partner', 'Customer', index=True, tracking=True)
     partner_name = fields.Char(
         'Customer Name', compute='_compute_partner_info', store=True, readonly=False)
@@ -490,6 +489,26 @@ class HelpdeskTicket(models.Model):
         tickets._merge_check()
         action = self.env['ir.actions.act_window']._for_xml_id('helpdesk_ce.helpdesk_ticket_merge_action')
         action['context'] = {'default_ticket_ids': tickets.ids}
+        return action
+
+    def action_open_mark_duplicate(self):
+        """Mark this ticket as a duplicate: the user picks the original, into which this ticket is merged.
+
+        The oldest possible duplicate created before this ticket is offered as the original.
+        """
+        self.ensure_one()
+        self.check_access_rights('write')
+        self.check_access_rule('write')
+        if self.merged_into_id:
+            raise UserError(_("This ticket was already merged into %s.", self.merged_into_ref))
+
+        def age(ticket):
+            return ticket.create_date, ticket.id
+        original = self._get_possible_duplicates().filtered(lambda t: age(t) < age(self)).sorted(age)[:1]
+        action = self.env['ir.actions.act_window']._for_xml_id('helpdesk_ce.helpdesk_ticket_mark_duplicate_action')
+        action['context'] = {
+            'default_ticket_ids': self.ids, 'default_mark_duplicate': True, 'default_target_ticket_id': original.id,
+        }
         return action
 
     def action_open_duplicates(self):

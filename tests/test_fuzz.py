@@ -7,6 +7,7 @@ import logging
 import operator
 import os
 import re
+import sys
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
