@@ -7,7 +7,6 @@ import logging
 import operator
 import os
 import re
-import sys
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
