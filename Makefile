@@ -17,7 +17,7 @@ export ODOO_HOME VENV BUILD
 HARNESS = $(CURDIR)/tools/harness.sh
 ODOO    = env PYTHONPATH=$(ODOO_HOME) $(VENV)/bin/python $(ODOO_HOME)/odoo-bin
 
-.PHONY: run test test-core lint prepare populate bench pot i18n-check screenshots clean
+.PHONY: run test test-upgrade test-core lint prepare populate bench pot i18n-check screenshots clean
 
 prepare:
 	@$(HARNESS) prepare
@@ -47,6 +47,11 @@ test: prepare
 		--rootdir=$(BUILD)/addons/helpdesk_ce -p no:cacheprovider -W ignore::DeprecationWarning \
 		--odoo-config=$$conf --odoo-database=$(TEST_DB) --odoo-log-level=warn $(PYTEST_ARGS) \
 		$(BUILD)/addons/helpdesk_ce/tests
+
+# Install the release before the security fixes with demo data, upgrade it to this tree, check the new access
+# model reached it (rules, followers, tokens, templates). Part of CI.
+test-upgrade: prepare
+	@$(CURDIR)/tools/test_upgrade.sh
 
 # Odoo's own crm and portal tests, with the addon installed and without it, as Odoo's runbot runs them:
 # each module's at_install tests when it installs, post_install tests once all are installed.

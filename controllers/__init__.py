@@ -1,3 +1,4 @@
 from . import form
 from . import portal
 from . import rating
+from . import mail

@@ -84,15 +84,17 @@ class HelpdeskTicketForm(http.Controller):
         if not user._is_public():
             values.update(partner_name=user.partner_id.name, partner_email=user.partner_id.email or '')
         errors = self._helpdesk_form_validate(post, values, files)
-        customer = request.env['res.partner']
+        customer = author = request.env['res.partner']
         if not errors:
-            customer = user.partner_id if not user._is_public() else request.env['helpdesk.ticket'].sudo() \
-                ._find_or_create_partners([tools.formataddr((values['partner_name'], values['partner_email']))])[0]
-            if not customer:
-                errors['partner_email'] = _("This address cannot be used: please give your own.")
+            if user._is_public():
+                customer, author, error = self._helpdesk_form_visitor_partners(values)
+                if error:
+                    errors['partner_email'] = error
+            else:
+                customer = author = user.partner_id
         if errors:
             return self._helpdesk_form_render(team_sudo, values, errors, status=400)
-        ticket = self._helpdesk_form_create_ticket(team_sudo, customer, values, files)
+        ticket = self._helpdesk_form_create_ticket(team_sudo, customer, author, values, files)
         return request.render('helpdesk_ce.helpdesk_ticket_form_done', {
             'team': team_sudo,
             'ticket_ref': ticket.ticket_ref,
@@ -149,20 +151,44 @@ class HelpdeskTicketForm(http.Controller):
         stream.seek(0)
         return size
 
-    def _helpdesk_form_create_ticket(self, team, customer, values, files):
-        """Create the ticket in the team, then the customer's attachments as a message of theirs."""
+    def _helpdesk_form_visitor_partners(self, values):
+        """The customer and the author of a visitor's submission, who may have typed anyone's address.
+
+        An address of nobody known makes a new contact, customer and author. A known customer's contact gets the
+        ticket (it reaches them, and their portal), but nothing is written in their name. An internal user's
+        contact is never used: the ticket keeps the name and address as typed.
+
+        :return: (customer, author, error message or None)
+        """
+        Partner = request.env['res.partner']
+        address = tools.formataddr((values['partner_name'], values['partner_email']))
+        Ticket = request.env['helpdesk.ticket'].sudo()
+        if tools.email_normalize(values['partner_email']) in Ticket._mail_gateway_own_addresses():
+            return Partner, Partner, _("This address cannot be used: please give your own.")
+        known = Ticket._mail_find_partner_from_emails([address])[0]
+        if known:
+            return (known if known.partner_share else Partner), Partner, None
+        customer = Ticket._find_or_create_partners([address])[0]
+        if not customer:
+            return Partner, Partner, _("This address cannot be used: please give your own.")
+        return customer, customer, None
+
+    def _helpdesk_form_create_ticket(self, team, customer, author, values, files):
+        """Create the ticket in the team, then the attachments as a message of the author (or of the typed address)."""
         Ticket = request.env['helpdesk.ticket'].sudo().with_context(mail_create_nosubscribe=True)
-        ticket = Ticket.create({
+        contact = {'partner_id': customer.id} if customer else {
+            'partner_name': values['partner_name'], 'partner_email': values['partner_email']}
+        ticket = Ticket.create(dict(contact, **{
             'name': values['name'],
             # typed as plain text: escaped into HTML, then through the field's sanitizer
             'description': plaintext2html(values['description']),
             'team_id': team.id,
-            'partner_id': customer.id,
-        })
+        }))
         if files:
             # created as the visitor: HTML/SVG files are stored as plain text
             ticket.message_post(
-                author_id=customer.id, message_type='comment', subtype_xmlid='mail.mt_comment',
+                author_id=author.id, email_from=tools.formataddr((values['partner_name'], values['partner_email'])),
+                message_type='comment', subtype_xmlid='mail.mt_comment',
                 attachments=[(file.filename, file.read()) for file in files])
         return ticket
 

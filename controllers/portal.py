@@ -26,6 +26,22 @@ class HelpdeskCustomerPortal(CustomerPortal):
                 if Ticket.check_access_rights('read', raise_exception=False) else 0
         return values
 
+    def _document_check_access(self, model_name, document_id, access_token=None):
+        """A ticket's token opens it only where `_portal_check_token` allows (public team, active, not revoked)."""
+        if model_name != 'helpdesk.ticket':
+            return super()._document_check_access(model_name, document_id, access_token=access_token)
+        ticket = request.env[model_name].browse([document_id])
+        ticket_sudo = ticket.sudo().exists()
+        if not ticket_sudo:
+            raise MissingError(_("This document does not exist."))
+        try:
+            ticket.check_access_rights('read')
+            ticket.check_access_rule('read')
+        except AccessError:
+            if not ticket_sudo._portal_check_token(access_token):
+                raise
+        return ticket_sudo
+
     # ------------------------------------------------------------
     # Ticket list
     # ------------------------------------------------------------
@@ -147,8 +163,9 @@ class HelpdeskCustomerPortal(CustomerPortal):
             'can_close': ticket_sudo._portal_can_close(),
         }
         values = self._get_page_view_values(ticket_sudo, access_token, values, 'my_tickets_history', False, **kwargs)
-        # the portal chatter reads and posts through the token, which shows public messages only
-        values['token'] = ticket_sudo._portal_ensure_token()
+        # the portal chatter reads and posts through the token, which shows public messages only; elsewhere (a
+        # team that is not public: agents only) it runs with the user's own rights
+        values['token'] = ticket_sudo._portal_token_allowed() and ticket_sudo._portal_ensure_token()
         return values
 
     @http.route('/my/tickets/<int:ticket_id>', type='http', auth='public', website=True)

@@ -7,5 +7,6 @@ from . import helpdesk_ticket
 from . import helpdesk_sla
 from . import helpdesk_sla_status
 from . import res_users
+from . import mail_followers
 from . import mail_thread
 from . import res_config_settings

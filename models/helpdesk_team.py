@@ -8,7 +8,7 @@ import pytz
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL, email_normalize, split_every
 
@@ -59,14 +59,14 @@ class HelpdeskTeam(models.Model):
     privacy_visibility = fields.Selection(
         PRIVACY_VISIBILITY, string='Visibility', required=True, default='portal', tracking=True,
         help="Who may see the team's tickets.\n"
-             "- Private: only members and followers of the team or of the ticket.\n"
+             "- Private: only the team members, and the people following the team or the ticket.\n"
              "- Company: every helpdesk user of the company.\n"
              "- Public: every helpdesk user, and portal customers following their tickets.")
     member_ids = fields.Many2many(
         'res.users', 'helpdesk_team_member_rel', 'team_id', 'user_id', string='Team Members',
-        domain=lambda self: [('groups_id', 'in', self.env.ref('helpdesk_ce.group_helpdesk_user').id),
+        domain=lambda self: [('groups_id', 'in', self.env.ref('helpdesk_ce.group_helpdesk_user_own').id),
                              ('share', '=', False)],
-        help="Agents who handle the team's tickets. In private teams they follow the team, so they see its tickets.")
+        help="Agents who handle the team's tickets. Members of a private team see its tickets.")
     stage_ids = fields.Many2many(
         'helpdesk.stage', relation='helpdesk_team_stage_rel', column1='team_id', column2='stage_id',
         string='Stages', default=lambda self: self._default_stage_ids())
@@ -102,9 +102,10 @@ class HelpdeskTeam(models.Model):
         string='In Stages', domain="[('id', 'in', stage_ids), ('fold', '=', False)]")
 
     follow_all_partner_ids = fields.Many2many(
-        'res.partner', string="Follow All Team's Tickets",
+        'res.partner', string="Follow All Team's Tickets", domain=[('partner_share', '=', False)],
         compute='_compute_follow_all_partner_ids', inverse='_inverse_follow_all_partner_ids',
-        help="The team's followers: they follow every ticket created in or moved into the team.")
+        help="The team's followers (internal users only): they follow every ticket created in or moved into the "
+             "team, to be notified. Members see the team's tickets without following them.")
 
     ticket_ids = fields.One2many('helpdesk.ticket', 'team_id', string='Tickets')
     open_ticket_count = fields.Integer(compute='_compute_ticket_counts')
@@ -197,51 +198,25 @@ class HelpdeskTeam(models.Model):
     # CRUD
     # ------------------------------------------------------------
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        teams = super().create(vals_list)
-        teams._subscribe_members()
-        return teams
-
     def write(self, vals):
         if 'privacy_visibility' in vals:
             self._change_privacy_visibility(vals['privacy_visibility'])
-        removed = {team: team.member_ids for team in self} if 'member_ids' in vals else {}
-        res = super().write(vals)
-        if 'member_ids' in vals:
-            for team, old_members in removed.items():
-                gone = old_members - team.member_ids
-                if gone:
-                    team.message_unsubscribe(partner_ids=gone.partner_id.ids)
-            self._subscribe_members()
-        return res
+        return super().write(vals)
 
-    def _subscribe_members(self):
-        """Members follow their team: that is how a private team lets them see its tickets."""
-        for team in self:
-            if team.member_ids:
-                team.message_subscribe(partner_ids=team.member_ids.partner_id.ids)
+    def message_subscribe(self, partner_ids=None, subtype_ids=None):
+        """Only internal users follow a team (mail.followers drops share partners whoever adds them)."""
+        if self.env.user.share and not self.env.su:
+            raise AccessError(_("Only internal users can follow a helpdesk team."))
+        return super().message_subscribe(partner_ids=partner_ids, subtype_ids=subtype_ids)
 
     def _change_privacy_visibility(self, new_visibility):
-        """Leaving 'public' takes portal users off the team and off all its tickets."""
+        """Leaving 'public' makes the links already sent useless: the portal rule already hides the tickets
+        from portal users, who still follow them for the replies by email."""
         leaving_public = self.filtered(
             lambda t: t.privacy_visibility == 'portal' and new_visibility != 'portal')
-        if not leaving_public:
-            return
-        for team in leaving_public:
-            portal_partners = team.message_partner_ids.filtered(
-                lambda p: p.user_ids and all(u.share for u in p.user_ids))
-            if portal_partners:
-                team.message_unsubscribe(partner_ids=portal_partners.ids)
-        Followers = self.env['mail.followers'].sudo()
-        followers = Followers.search([
-            ('res_model', '=', 'helpdesk.ticket'),
-            ('res_id', 'in', self.env['helpdesk.ticket'].with_context(active_test=False).search(
-                [('team_id', 'in', leaving_public.ids)]).ids),
-            ('partner_id.user_ids.share', '=', True),
-        ])
-        # a partner with a portal user is a portal follower; internal users are never share
-        followers.filtered(lambda f: all(u.share for u in f.partner_id.user_ids)).unlink()
+        if leaving_public:
+            self.env['helpdesk.ticket'].with_context(active_test=False).sudo().search(
+                [('team_id', 'in', leaving_public.ids)])._portal_rotate_token()
 
     # ------------------------------------------------------------
     # Automatic assignment
@@ -327,7 +302,7 @@ class HelpdeskTeam(models.Model):
         without_members = self.filtered(lambda t: not t.member_ids)
         if without_members:
             agents = agents.search([
-                ('groups_id', 'in', self.env.ref('helpdesk_ce.group_helpdesk_user').id),
+                ('groups_id', 'in', self.env.ref('helpdesk_ce.group_helpdesk_user_own').id),
                 ('share', '=', False),
                 ('company_ids', 'in', without_members.company_id.ids),
             ])

@@ -3,6 +3,7 @@ import re
 
 from odoo import SUPERUSER_ID, _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL, consteq
 
 from . import ticket_similarity
 
@@ -26,6 +27,9 @@ TICKET_PRIORITIES = [
     ('2', 'High'),
     ('3', 'Urgent'),
 ]
+
+# the addresses in copy of a new ticket's mail that follow it, at most
+MAIL_MAX_CC = 10
 
 # a change of any of these fields matches the SLA policies again
 SLA_MATCH_FIELDS = ('team_id', 'priority', 'tag_ids', 'category_id', 'partner_id')
@@ -67,7 +71,7 @@ class HelpdeskTicket(models.Model):
         domain="[('team_ids', '=', team_id)]", group_expand='_read_group_stage_ids')
     user_id = fields.Many2one(
         'res.users', 'Assigned to', index=True, tracking=True,
-        domain=lambda self: [('groups_id', 'in', self.env.ref('helpdesk_ce.group_helpdesk_user').id),
+        domain=lambda self: [('groups_id', 'in', self.env.ref('helpdesk_ce.group_helpdesk_user_own').id),
                              ('share', '=', False)])
     partner_id = fields.Many2one('res.partner', 'Customer', index=True, tracking=True)
     partner_name = fields.Char(
@@ -293,6 +297,9 @@ class HelpdeskTicket(models.Model):
 
     def write(self, vals):
         stages_before = {t.id: t.stage_id for t in self} if {'stage_id', 'team_id'} & set(vals) else None
+        if 'partner_id' in vals:
+            # the links sent to the former customer stop working
+            self.filtered(lambda t: t.partner_id.id != vals['partner_id'])._portal_rotate_token()
         res = super().write(vals)
         if 'team_id' in vals or 'partner_id' in vals:
             self._subscribe_team_and_customer(customer='partner_id' in vals, team='team_id' in vals)
@@ -329,21 +336,29 @@ class HelpdeskTicket(models.Model):
             self.sudo().sla_status_ids._sync_with_stage()
 
     def _subscribe_team_and_customer(self, customer=True, team=True):
-        """The customer follows their ticket; the team's followers follow all its tickets."""
+        """The customer follows their ticket; the team's "follow all" followers follow its tickets, to be notified.
+
+        Team members are not subscribed: the record rules give them access. Only internal partners are taken
+        from the team: a share partner following every ticket of a public team would read other customers'.
+        """
+        trusted = self.with_context(helpdesk_subscribe_trusted=True)
         if customer:
-            for partner, tickets in self.filtered('partner_id').grouped('partner_id').items():
+            for partner, tickets in trusted.filtered('partner_id').grouped('partner_id').items():
+                if self.env.context.get('helpdesk_mail_gateway'):
+                    tickets = tickets.filtered(lambda t: t._mail_gateway_may_follow(partner))
                 tickets.message_subscribe(partner_ids=partner.ids)
         if team:
-            for team_rec, tickets in self.grouped('team_id').items():
-                if team_rec.message_partner_ids:
-                    tickets.message_subscribe(partner_ids=team_rec.message_partner_ids.ids)
+            for team_rec, tickets in trusted.grouped('team_id').items():
+                followers = team_rec.sudo().message_partner_ids.filtered(lambda p: not p.partner_share)
+                if followers:
+                    tickets.message_subscribe(partner_ids=followers.ids)
 
     # ------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------
 
     def action_assign_to_me(self):
-        if not self.env.user.has_group('helpdesk_ce.group_helpdesk_user'):
+        if not self.env.user.has_group('helpdesk_ce.group_helpdesk_user_own'):
             raise UserError(_("Only helpdesk agents can take tickets."))
         self.write({'user_id': self.env.uid})
 
@@ -479,16 +494,19 @@ class HelpdeskTicket(models.Model):
         return res
 
     def _is_agent_public_reply(self, message):
-        """A public reply by a real agent: not a note, not an automatic (template) email, not OdooBot."""
+        """A public reply written by a helpdesk agent to someone else: not a note, not an automatic (template)
+        email, not OdooBot, not the customer (an employee filing their own ticket opens it, not answers it)."""
         if self.env.context.get('helpdesk_stage_template') or message.message_type not in ('comment', 'email'):
             return False
         if not message.subtype_id or message.subtype_id.internal or message.is_internal:
             return False
         author = message.author_id
-        if not author or author == self.env.ref('base.partner_root'):
+        if not author or author == self.env.ref('base.partner_root') or author == self.partner_id:
             return False
         users = author.sudo().with_context(active_test=False).user_ids
-        return any(not user.share and user.id != SUPERUSER_ID for user in users)
+        return any(
+            not user.share and user.id != SUPERUSER_ID and user.has_group('helpdesk_ce.group_helpdesk_user_own')
+            for user in users)
 
     def _rating_get_parent_field_name(self):
         return 'team_id'
@@ -540,7 +558,9 @@ class HelpdeskTicket(models.Model):
             tickets.filtered(lambda t: t.team_id.use_rating and t.partner_id).rating_send_request(
                 template, force_send=False)
         elif tickets:
-            tickets.message_post_with_source(template, message_type='comment', subtype_xmlid='mail.mt_comment')
+            # an automatic email is no agent's answer, whoever moved the ticket
+            tickets.with_context(helpdesk_stage_template=True).message_post_with_source(
+                template, message_type='comment', subtype_xmlid='mail.mt_comment')
 
     def _send_stage_sms(self, template):
         """Queue one SMS per ticket with a number (its own, else its customer's); the SMS cron sends them."""
@@ -581,6 +601,39 @@ class HelpdeskTicket(models.Model):
                 body=_("The customer closed the ticket."), author_id=author.id,
                 message_type='comment', subtype_xmlid='mail.mt_comment')
 
+    def _portal_token_allowed(self):
+        """An access token opens a ticket only while it is active and its team public: a private or company
+        team's tickets are not for the portal, and a merged ticket lives on in the one it went into."""
+        self.ensure_one()
+        ticket = self.sudo()
+        return bool(ticket.active and ticket.team_id.privacy_visibility == 'portal')
+
+    def _portal_check_token(self, token):
+        """Whether ``token`` opens this ticket (constant time; any input, never an error)."""
+        self.ensure_one()
+        ticket = self.sudo()
+        if not isinstance(token, str) or not token or not ticket.access_token or not self._portal_token_allowed():
+            return False
+        return consteq(ticket.access_token.encode(), token.encode('utf-8', 'replace'))
+
+    def _portal_rotate_token(self):
+        """New tokens for the tickets that had one: the links and signed hashes already sent stop working."""
+        if not self.ids:
+            return
+        self.flush_model(['access_token'])
+        self.env.cr.execute(SQL(
+            "UPDATE helpdesk_ticket SET access_token = gen_random_uuid()::text"
+            " WHERE id IN %s AND access_token IS NOT NULL",
+            tuple(self.ids)))
+        self.invalidate_recordset(['access_token'])
+
+    def _notify_get_recipients_groups(self, message, model_description, msg_vals=None):
+        """The customer's button carries the access token only where a token may open the ticket."""
+        groups = super()._notify_get_recipients_groups(message, model_description, msg_vals=msg_vals)
+        if self and not self[:1]._portal_token_allowed():
+            groups = [group for group in groups if group[0] != 'portal_customer']
+        return groups
+
     # ------------------------------------------------------------
     # Mail gateway
     # ------------------------------------------------------------
@@ -601,7 +654,11 @@ class HelpdeskTicket(models.Model):
 
     @api.model
     def message_new(self, msg_dict, custom_values=None):
-        """A mail to a team alias: subject, body and sender make the ticket, the CC'ed people follow it."""
+        """A mail to a team alias: subject, body and sender make the ticket, the CC'ed people follow it.
+
+        Mail is unauthenticated (anyone can write any From:): it never makes an internal user follow a private
+        team's ticket, and only the first MAIL_MAX_CC addresses in copy follow.
+        """
         if msg_dict.get('author_id'):
             customer = self.env['res.partner'].browse(msg_dict['author_id'])
         else:
@@ -620,15 +677,7 @@ class HelpdeskTicket(models.Model):
         ticket = super(HelpdeskTicket, self.with_context(default_user_id=False)).message_new(
             dict(msg_dict, email_from=email), custom_values=values)
         ticket._mail_gateway_subscribe_cc(msg_dict)
-        return ticket
-
-    def message_update(self, msg_dict, update_vals=None):
-        """A reply: people it CCs follow the ticket, when the sender may add them (customer or follower)."""
-        res = super().message_update(msg_dict, update_vals=update_vals)
-        for ticket in self:
-            if ticket._mail_gateway_is_known_sender(msg_dict.get('email_from')):
-                ticket._mail_gateway_subscribe_cc(msg_dict)
-        return res
+        return ticket.with_env(self.env)
 
     @api.model
     def _find_or_create_partners(self, emails):
@@ -653,11 +702,31 @@ class HelpdeskTicket(models.Model):
                           + domains.mapped('default_from_email')))
 
     def _mail_gateway_subscribe_cc(self, msg_dict):
+        """The first addresses in copy of a new ticket's mail follow it (never an internal user in a private team)."""
         self.ensure_one()
-        cc_emails = tools.email_split_and_format(msg_dict.get('cc') or '')
+        cc_emails = tools.email_split_and_format(msg_dict.get('cc') or '')[:MAIL_MAX_CC]
         partners = self.env['res.partner'].concat(*self._find_or_create_partners(cc_emails))
+        partners = partners.filtered(lambda p: self._mail_gateway_may_follow(p))
         if partners:
-            self.message_subscribe(partner_ids=partners.ids)
+            self.with_context(helpdesk_subscribe_trusted=True).message_subscribe(partner_ids=partners.ids)
+
+    def _message_subscribe(self, partner_ids=None, subtype_ids=None, customer_ids=None):
+        """In the mail gateway, mail's own subscription of a message's author adds nobody but the ticket's customer:
+        anyone can write any From: (and guess a Message-Id to reply to). Our intake code subscribes explicitly."""
+        ctx = self.env.context
+        if partner_ids and ctx.get('helpdesk_mail_gateway') and not ctx.get('helpdesk_subscribe_trusted'):
+            partners = self.env['res.partner'].sudo().browse(partner_ids)
+            partner_ids = [
+                partner.id for partner in partners
+                if all(ticket.partner_id == partner and ticket._mail_gateway_may_follow(partner) for ticket in self)]
+            if not partner_ids:
+                return True
+        return super()._message_subscribe(partner_ids=partner_ids, subtype_ids=subtype_ids, customer_ids=customer_ids)
+
+    def _mail_gateway_may_follow(self, partner):
+        """An unauthenticated mail may not give an internal user access to a private team's ticket."""
+        self.ensure_one()
+        return partner.partner_share or self.sudo().team_id.privacy_visibility != 'invited_internal'
 
     def _mail_gateway_is_known_sender(self, email_from):
         """The sender is the ticket's customer or one of its followers (compared by normalized email)."""

@@ -29,7 +29,7 @@ class HelpdeskTeam(models.Model):
         agents_count, customers_count = POPULATION[size]
         Users = self.env['res.users'].with_context(no_reset_password=True, tracking_disable=True)
         existing = set(Users.search([('login', '=like', AGENT_LOGIN % '%')]).mapped('login'))
-        group = self.env.ref('helpdesk_ce.group_helpdesk_user')
+        group = self.env.ref('helpdesk_ce.group_helpdesk_user_own')
         Users.create([{
             'name': 'Helpdesk Agent %s' % n,
             'login': AGENT_LOGIN % n,

@@ -16,3 +16,5 @@ from . import test_auto_close
 from . import test_sla
 from . import test_report
 from . import test_dashboard
+from . import test_security
+from . import test_security_http

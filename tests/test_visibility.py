@@ -128,16 +128,17 @@ class TestVisibility(HelpdeskCommon):
             self.env['helpdesk.ticket'].with_user(self.portal).create(
                 {'name': 'Sneaky', 'team_id': self.team_public.id})
 
-    def test_private_team_members_follow_the_team(self):
+    def test_private_team_members_see_without_following(self):
         member = self._make_agent('hd_member', 'Member Mo')
         ticket = self.tickets['private']
         self.assertFalse(self.env['helpdesk.ticket'].with_user(member).search([('id', '=', ticket.id)]))
         self.team_private.member_ids = [(4, member.id)]
-        self.assertIn(member.partner_id, self.team_private.message_partner_ids)
+        self.assertNotIn(member.partner_id, self.team_private.message_partner_ids)
+        self.assertNotIn(member.partner_id, ticket.message_partner_ids)
         self.assertTrue(self.env['helpdesk.ticket'].with_user(member).search([('id', '=', ticket.id)]))
+        self.assertTrue(self.env['helpdesk.team'].with_user(member).search([('id', '=', self.team_private.id)]))
         # leaving the team takes the access away again
         self.team_private.member_ids = [(3, member.id)]
-        self.assertNotIn(member.partner_id, self.team_private.message_partner_ids)
         self.assertFalse(self.env['helpdesk.ticket'].with_user(member).search([('id', '=', ticket.id)]))
 
     @mute_logger('odoo.addons.base.models.ir_rule')
@@ -158,27 +159,21 @@ class TestVisibility(HelpdeskCommon):
 @tagged('post_install', '-at_install')
 class TestVisibilityChange(HelpdeskCommon):
 
-    def test_leaving_public_unsubscribes_portal_users(self):
+    def test_leaving_public_closes_the_portal(self):
+        """Portal users lose the tickets (rules) and their links (tokens renewed), but still get replies by email."""
         ticket = self._create_ticket(self.team_public, partner_id=self.portal.partner_id.id)
-        other = self._create_ticket(self.team_public)
-        other.message_subscribe(partner_ids=self.portal_2.partner_id.ids)
-        archived = self._create_ticket(self.team_public, active=False)
-        archived.message_subscribe(partner_ids=self.portal_2.partner_id.ids)
-        customer = self.env['res.partner'].create({'name': 'No Login Customer', 'email': 'nologin@example.com'})
-        ticket.message_subscribe(partner_ids=(self.agent | self.agent_2).partner_id.ids + customer.ids)
-        self.team_public.message_subscribe(partner_ids=(self.portal_2 | self.agent).partner_id.ids)
-        self.assertIn(self.portal.partner_id, ticket.message_partner_ids)
+        archived = self._create_ticket(self.team_public, partner_id=self.portal.partner_id.id, active=False)
+        tokens = {record: record._portal_ensure_token() for record in ticket | archived}
+        Ticket = self.env['helpdesk.ticket'].with_user(self.portal)
+        self.assertEqual(Ticket.search([('id', '=', ticket.id)]), ticket)
 
         self.team_public.privacy_visibility = 'internal'
 
-        portal_partners = (self.portal | self.portal_2).partner_id
-        self.assertFalse(portal_partners & self.team_public.message_partner_ids)
-        for record in ticket | other | archived:
-            self.assertFalse(portal_partners & record.message_partner_ids)
-        # internal users and customers without a login stay
-        self.assertIn(self.agent.partner_id, self.team_public.message_partner_ids)
-        self.assertTrue((self.agent | self.agent_2).partner_id <= ticket.message_partner_ids)
-        self.assertIn(customer, ticket.message_partner_ids)
+        self.assertFalse(Ticket.search([('id', '=', ticket.id)]))
+        self.assertIn(self.portal.partner_id, ticket.message_partner_ids, "the customer still gets the replies")
+        for record, token in tokens.items():
+            self.assertNotEqual(record.access_token, token)
+            self.assertFalse(record._portal_check_token(token))
 
     def test_other_changes_keep_portal_followers(self):
         ticket = self._create_ticket(self.team_company, partner_id=self.portal.partner_id.id)
