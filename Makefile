@@ -17,7 +17,7 @@ export ODOO_HOME VENV BUILD
 HARNESS = $(CURDIR)/tools/harness.sh
 ODOO    = env PYTHONPATH=$(ODOO_HOME) $(VENV)/bin/python $(ODOO_HOME)/odoo-bin
 
-.PHONY: run test test-upgrade test-core lint prepare populate bench pot i18n-check screenshots clean
+.PHONY: run test test-upgrade fuzz test-core lint prepare populate bench bench-detail stress pot i18n-check screenshots clean
 
 prepare:
 	@$(HARNESS) prepare
@@ -53,6 +53,13 @@ test: prepare
 test-upgrade: prepare
 	@$(CURDIR)/tools/test_upgrade.sh
 
+# The long run of the fuzz tests (tests/test_fuzz.py): FUZZ_EXAMPLES generated inputs per route
+# (`make test` runs a short, seeded one). `make stress` may call it.
+FUZZ_EXAMPLES ?= 500
+fuzz:
+	@HELPDESK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(MAKE) --no-print-directory test \
+		PYTEST_ARGS='-s -k TestFuzz $(PYTEST_ARGS)'
+
 # Odoo's own crm and portal tests, with the addon installed and without it, as Odoo's runbot runs them:
 # each module's at_install tests when it installs, post_install tests once all are installed.
 # Long (about 15 minutes); not part of CI. Compare the two summaries it prints.
@@ -69,14 +76,67 @@ test-core: prepare
 
 # A large database for benchmarks: odoo-bin populate, as Odoo's own addons do it.
 populate: prepare
-	@conf=$$($(HARNESS) config bench helpdesk_ce_bench 8079); \
-	dropdb --if-exists helpdesk_ce_bench && \
+	@conf=$$($(HARNESS) config bench helpdesk_ce_bench_populate 8079); \
+	dropdb --if-exists helpdesk_ce_bench_populate && \
 	$(ODOO) -c $$conf -i helpdesk_ce --without-demo=all --stop-after-init && \
 	$(ODOO) populate -c $$conf --models helpdesk.ticket --size $${SIZE:-medium}
 
+# helpdesk_ce against OCA helpdesk_mgmt 17.0 (AGPL, installed from PyPI beside the build, only measured):
+# each in its own database, populated the same way once, the same workloads, a ratio table.
+# Sizes: BENCH_TICKETS (per database), BENCH_BIG (a second helpdesk_ce database for the agent pages, 0: none),
+# BENCH_CREATES, BENCH_BATCH, BENCH_MAILS; BENCH_ORM tickets are made through the ORM, the rest are SQL copies.
+# See benchmarks/compare.py.
+BENCH_DB      ?= helpdesk_ce_bench
+BENCH_TICKETS ?= 5000
+BENCH_BIG     ?= 0
+BENCH_CREATES ?= 100
+BENCH_BATCH   ?= 500
+BENCH_MAILS   ?= 100
+BENCH_ORM     ?= 5000
+BENCH_PORT    ?= 8471
 bench: prepare
-	@conf=$$($(HARNESS) config bench helpdesk_ce_bench 8079); \
+	@$(HARNESS) oca
+	@set -e; \
+	ce=$$($(HARNESS) config bench_ce $(BENCH_DB) $(BENCH_PORT)); \
+	oca=$$($(HARNESS) config bench_oca $(BENCH_DB)_oca $$(( $(BENCH_PORT) + 1 ))); \
+	sed -i "s|^addons_path = .*|&,$(BUILD)/oca/odoo/addons|" $$oca; \
+	big=$$($(HARNESS) config bench_big $(BENCH_DB)_big $$(( $(BENCH_PORT) + 2 ))); \
+	for pair in "$$ce helpdesk_ce" "$$oca helpdesk_mgmt" "$$big helpdesk_ce"; do \
+		set -- $$pair; db=$$(sed -n 's/^db_name = //p' $$1); \
+		[ "$$db" = "$(BENCH_DB)_big" ] && [ "$(BENCH_BIG)" = 0 ] && continue; \
+		if psql -d postgres -tAc "select 1 from pg_database where datname='$$db'" | grep -q 1; then \
+			echo "helpdesk_ce bench: updating $$2 in $$db"; \
+			$(ODOO) -c $$1 -u $$2 --stop-after-init --log-level=warn; \
+		else \
+			echo "helpdesk_ce bench: installing $$2 in $$db"; \
+			$(ODOO) -c $$1 -i $$2 --without-demo=all --stop-after-init --log-level=warn; \
+		fi; \
+	done; \
+	PYTHONPATH=$(ODOO_HOME) $(VENV)/bin/python benchmarks/compare.py --ce $$ce --oca $$oca --big $$big \
+		--tickets $(BENCH_TICKETS) --big-size $(BENCH_BIG) --creates $(BENCH_CREATES) --batch $(BENCH_BATCH) \
+		--mails $(BENCH_MAILS) --orm-size $(BENCH_ORM)
+
+# Detailed timings of helpdesk_ce alone on the `make populate` database (dashboard, reports, SLA cron, lists).
+bench-detail: prepare
+	@conf=$$($(HARNESS) config bench helpdesk_ce_bench_populate 8079); \
 	PYTHONPATH=$(ODOO_HOME) $(VENV)/bin/python benchmarks/run.py -c $$conf
+
+# Load: 8 clients, the public form and JSON-RPC into one auto-assigning team, on a --workers=4 server, then on
+# two servers (--workers=2 each, crons on both) sharing the database. Several minutes; not part of `make test`.
+STRESS_DB      ?= helpdesk_ce_stress
+STRESS_TICKETS ?= 1000
+STRESS_CLIENTS ?= 8
+STRESS_PORT    ?= 8480
+stress: prepare
+	@conf=$$($(HARNESS) config stress $(STRESS_DB) $(STRESS_PORT)); \
+	if psql -d postgres -tAc "select 1 from pg_database where datname='$(STRESS_DB)'" | grep -q 1; then \
+		$(ODOO) -c $$conf -u helpdesk_ce --stop-after-init --log-level=warn || exit 1; \
+	else \
+		echo "helpdesk_ce stress: installing helpdesk_ce in $(STRESS_DB)"; \
+		$(ODOO) -c $$conf -i helpdesk_ce --without-demo=all --stop-after-init --log-level=warn || exit 1; \
+	fi; \
+	PYTHONPATH=$(ODOO_HOME) $(VENV)/bin/python benchmarks/stress.py -c $$conf --port $(STRESS_PORT) \
+		--tickets $(STRESS_TICKETS) --clients $(STRESS_CLIENTS)
 
 # The .pot from the test database (installed without demo data by `make test`), and its check: untranslated
 # msgids of each .po, and the msgids a fresh export has that the committed .pot lacks (or the reverse).

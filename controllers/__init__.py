@@ -1,4 +1,4 @@
 from . import form
+from . import mail
 from . import portal
 from . import rating
-from . import mail

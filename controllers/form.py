@@ -1,13 +1,13 @@
 import os
 import re
 
-from werkzeug.exceptions import NotFound
-
 from odoo import _, http, tools
 from odoo.http import request
 from odoo.tools import plaintext2html
 
 from odoo.addons.http_routing.models.ir_http import slug, unslug
+
+from .utils import CONTROL_CHARS_RE, has_control_chars, not_found, validate_csrf
 
 # Limits of the public form; each can be changed with the system parameter helpdesk_ce.form_<key>
 FORM_LIMITS = {
@@ -26,6 +26,8 @@ def helpdesk_public_team(team_key, *switches):
     :return: a sudo-ed helpdesk.team, empty when there is none such
     """
     Team = request.env['helpdesk.team'].sudo()
+    if has_control_chars(team_key):
+        return Team
     team_id = int(team_key) if re.fullmatch(r'[0-9]{1,10}', team_key) else unslug(team_key)[1]
     if not team_id or not 0 < team_id < 2 ** 31:
         return Team
@@ -68,7 +70,7 @@ class HelpdeskTicketForm(http.Controller):
     def helpdesk_ticket_form(self, team, **kwargs):
         team_sudo = helpdesk_public_team(team, 'use_website_helpdesk_form')
         if not team_sudo:
-            raise NotFound()
+            return not_found(team)
         return self._helpdesk_form_render(team_sudo)
 
     # CSRF is checked below, so that a stale form comes back with its content and an explanation
@@ -77,7 +79,7 @@ class HelpdeskTicketForm(http.Controller):
     def helpdesk_ticket_submit(self, team, **post):
         team_sudo = helpdesk_public_team(team, 'use_website_helpdesk_form')
         if not team_sudo:
-            raise NotFound()
+            return not_found(team)
         files = [f for f in request.httprequest.files.getlist('attachments') if f.filename]
         values = {key: (post.get(key) or '').strip() for key in FIELD_MAX_LENGTHS}
         user = request.env.user
@@ -104,7 +106,7 @@ class HelpdeskTicketForm(http.Controller):
     def _helpdesk_form_validate(self, post, values, files):
         """:return dict: field name (or 'form', 'attachments') -> error message"""
         errors = {}
-        if not request.validate_csrf(post.get('csrf_token')):
+        if not validate_csrf(post.get('csrf_token')):
             errors['form'] = _("Your session expired. Please check the form and send it again.")
         if post.get(HONEYPOT_FIELD):
             errors['form'] = _("Your request could not be sent.")
@@ -115,7 +117,11 @@ class HelpdeskTicketForm(http.Controller):
             'description': _("Please describe your request."),
         }
         for field, message in required.items():
-            if not values[field]:
+            if has_control_chars(values[field]):
+                # PostgreSQL refuses some of them (NUL); shown back without them
+                values[field] = CONTROL_CHARS_RE.sub('', values[field])
+                errors[field] = _("This contained invisible control characters: they were removed, please check it.")
+            elif not values[field]:
                 errors[field] = message
             elif len(values[field]) > FIELD_MAX_LENGTHS[field]:
                 errors[field] = _("This is too long: %(max)s characters at most.", max=FIELD_MAX_LENGTHS[field])
@@ -189,7 +195,7 @@ class HelpdeskTicketForm(http.Controller):
             ticket.message_post(
                 author_id=author.id, email_from=tools.formataddr((values['partner_name'], values['partner_email'])),
                 message_type='comment', subtype_xmlid='mail.mt_comment',
-                attachments=[(file.filename, file.read()) for file in files])
+                attachments=[(CONTROL_CHARS_RE.sub('', file.filename) or 'attachment', file.read()) for file in files])
         return ticket
 
     def _helpdesk_form_portal_url(self, ticket):

@@ -1,7 +1,7 @@
 from operator import itemgetter
 
 from werkzeug import urls
-from werkzeug.exceptions import Forbidden, NotFound
+from werkzeug.exceptions import BadRequest, Forbidden, NotFound
 
 from odoo import _, http
 from odoo.exceptions import AccessError, MissingError
@@ -10,6 +10,8 @@ from odoo.osv import expression
 from odoo.tools import groupby as groupbyelem
 
 from odoo.addons.portal.controllers.portal import CustomerPortal, pager as portal_pager
+
+from .utils import has_control_chars, is_token, parse_count, validate_csrf
 
 # group-by key of the portal list -> ticket field
 TICKET_GROUPBY_FIELDS = {'team': 'team_id', 'stage': 'stage_id'}
@@ -105,10 +107,15 @@ class HelpdeskCustomerPortal(CustomerPortal):
         filterby = filterby if filterby in filters else 'all'
         groupby = groupby if groupby in groupbys else 'none'
         search_in = search_in if search_in in inputs else 'all'
+        # Odoo's pager takes any str.isdigit() page, such as '²', to int()
+        page = parse_count(page, 1)
 
         domain = expression.AND([self._helpdesk_my_tickets_domain(), filters[filterby]['domain']])
         if search:
-            domain = expression.AND([domain, self._helpdesk_search_domain(search_in, search)])
+            # no ticket holds a NUL byte, and PostgreSQL refuses one in a query
+            search_domain = expression.FALSE_DOMAIN if has_control_chars(search) \
+                else self._helpdesk_search_domain(search_in, search)
+            domain = expression.AND([domain, search_domain])
         can_read = Ticket.check_access_rights('read', raise_exception=False)
         pager = portal_pager(
             url='/my/tickets',
@@ -170,6 +177,8 @@ class HelpdeskCustomerPortal(CustomerPortal):
 
     @http.route('/my/tickets/<int:ticket_id>', type='http', auth='public', website=True)
     def portal_my_ticket(self, ticket_id, access_token=None, **kw):
+        # a token that cannot be one is a wrong token (Odoo's comparison would raise on non-ASCII)
+        access_token = access_token if is_token(access_token) else None
         try:
             ticket_sudo = self._document_check_access('helpdesk.ticket', ticket_id, access_token)
         except (AccessError, MissingError):
@@ -177,9 +186,14 @@ class HelpdeskCustomerPortal(CustomerPortal):
         values = self._helpdesk_ticket_page_values(ticket_sudo, access_token, **kw)
         return request.render('helpdesk_ce.portal_my_ticket', values)
 
-    @http.route('/my/tickets/<int:ticket_id>/close', type='http', auth='public', methods=['POST'], website=True)
-    def portal_ticket_close(self, ticket_id, access_token=None, **kw):
-        """"Close ticket": by POST only (Odoo checks the CSRF token), where the team allows it."""
+    # CSRF is checked below: Odoo's own check raises on a non-ASCII token
+    @http.route('/my/tickets/<int:ticket_id>/close', type='http', auth='public', methods=['POST'], website=True,
+                csrf=False)
+    def portal_ticket_close(self, ticket_id, access_token=None, csrf_token=None, **kw):
+        """"Close ticket": by POST only with the CSRF token, where the team allows it."""
+        if not validate_csrf(csrf_token):
+            raise BadRequest(_("Your session expired: please reload the page and try again."))
+        access_token = access_token if is_token(access_token) else None
         try:
             ticket_sudo = self._document_check_access('helpdesk.ticket', ticket_id, access_token)
         except (AccessError, MissingError):

@@ -4,9 +4,14 @@ from . import helpdesk_tag
 from . import helpdesk_ticket_category
 from . import helpdesk_team
 from . import helpdesk_ticket
+from . import helpdesk_ticket_chatter
+from . import helpdesk_ticket_merge
 from . import helpdesk_sla
 from . import helpdesk_sla_status
 from . import res_users
 from . import mail_followers
 from . import mail_thread
+from . import mail_message
 from . import res_config_settings
+from . import ir_attachment
+from . import rating_rating

@@ -2,6 +2,11 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from .helpdesk_ticket import TICKET_PRIORITIES
+from .resource_calendar import MAX_PLANNING_DAYS
+
+# working hours an SLA policy may allow: planned on a 40-hour week, it stays within the planning window
+SLA_MAX_HOURS = 5000
+assert SLA_MAX_HOURS / 40 * 7 < MAX_PLANNING_DAYS
 
 
 class HelpdeskSLA(models.Model):
@@ -48,6 +53,11 @@ class HelpdeskSLA(models.Model):
     def _check_time(self):
         if any(sla.time <= 0 for sla in self):
             raise ValidationError(_("An SLA policy needs a positive number of working hours."))
+        too_long = self.filtered(lambda sla: sla.time > SLA_MAX_HOURS)
+        if too_long:
+            raise ValidationError(_(
+                "An SLA policy allows at most %(max)s working hours (%(policy)s asks for %(hours)s).",
+                max=SLA_MAX_HOURS, policy=too_long[0].name, hours=too_long[0].time))
 
     @api.constrains('target_type', 'stage_id', 'exclude_stage_ids')
     def _check_target(self):

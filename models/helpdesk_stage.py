@@ -23,6 +23,10 @@ class HelpdeskStage(models.Model):
     template_id = fields.Many2one(
         'mail.template', 'Email Template', domain=[('model', '=', 'helpdesk.ticket')],
         help="Sent to the customer when a ticket reaches this stage.")
+    rating_template_id = fields.Many2one(
+        'mail.template', 'Rating Email Template', domain=[('model', '=', 'helpdesk.ticket')],
+        help="Sent to the customer to ask for a rating when a ticket reaches this stage, on teams with "
+             "Customer Ratings on.")
     sms_template_id = fields.Many2one(
         'sms.template', 'SMS Template', domain=[('model', '=', 'helpdesk.ticket')],
         help="Sent by SMS to the customer when a ticket reaches this stage.")

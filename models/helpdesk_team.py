@@ -1,13 +1,18 @@
+import itertools
 import json
+import logging
 from ast import literal_eval
 from collections import defaultdict
 from datetime import datetime, time, timedelta
 from functools import partial
+from time import sleep
 
+import psycopg2
 import pytz
 from markupsafe import Markup
+from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
-from odoo import _, api, fields, models
+from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL, email_normalize, split_every
@@ -27,6 +32,13 @@ TICKET_COUNTERS = {
     'sla_failed': [('is_closed', '=', False), ('sla_fail', '=', True)],
 }
 DASHBOARD_DAYS = 7
+# automatic closing: a longer period would never close anything, a huge one breaks the cron of every team
+AUTO_CLOSE_MAX_DAYS = 3650
+
+INSIGHT_DAYS = (7, 30)  # the windows of the team cards' figures, in days
+
+_logger = logging.getLogger(__name__)
+_savepoint_ids = itertools.count()
 
 
 def _group_value(value):
@@ -101,6 +113,27 @@ class HelpdeskTeam(models.Model):
         'helpdesk.stage', 'helpdesk_team_auto_close_stage_rel', 'team_id', 'stage_id',
         string='In Stages', domain="[('id', 'in', stage_ids), ('fold', '=', False)]")
 
+    # reminders
+    use_reminders = fields.Boolean(
+        'Reminders', help="Remind the assignee of tickets left without an agent's public reply or a stage change.")
+    reminder_hours = fields.Float(
+        'Remind After', default=8,
+        help="Working hours of the team's calendar without an agent's public reply or a stage change before "
+             "the assignee gets one reminder activity.")
+    customer_reminder = fields.Boolean(
+        'Remind Customers', help="Email the customer once when their ticket waits for them in a chosen stage.")
+    customer_reminder_stage_id = fields.Many2one(
+        'helpdesk.stage', 'Waiting Stage', domain="[('id', 'in', stage_ids), ('fold', '=', False)]",
+        help="The stage of tickets waiting for the customer: their assignee gets no reminder there.")
+    customer_reminder_days = fields.Integer(
+        'Days Waiting', default=3,
+        help="Days in the waiting stage without any message before the customer gets one reminder email; "
+             "automatic closing then counts its inactive period from that email.")
+    customer_reminder_template_id = fields.Many2one(
+        'mail.template', 'Reminder Email', domain=[('model', '=', 'helpdesk.ticket')],
+        help="Sent to the customer; the default one when empty.",
+        default=lambda self: self.env.ref('helpdesk_ce.mail_template_ticket_reminder', raise_if_not_found=False))
+
     follow_all_partner_ids = fields.Many2many(
         'res.partner', string="Follow All Team's Tickets", domain=[('partner_share', '=', False)],
         compute='_compute_follow_all_partner_ids', inverse='_inverse_follow_all_partner_ids',
@@ -113,9 +146,15 @@ class HelpdeskTeam(models.Model):
     urgent_ticket_count = fields.Integer(compute='_compute_ticket_counts')
     my_ticket_count = fields.Integer(compute='_compute_ticket_counts')
     sla_failed_ticket_count = fields.Integer(compute='_compute_ticket_counts')
+    dashboard_stage_data = fields.Text(
+        compute='_compute_ticket_counts', help="Open tickets per stage, as JSON {stage id: count}.")
     dashboard_rating_avg = fields.Float(
-        'Average Rating (7 days)', compute='_compute_dashboard_rating_avg',
+        'Average Rating (7 days)', compute='_compute_dashboard_insight',
         help="Average of the ratings customers gave in the last 7 days (1 to 5); 0 without ratings.")
+    dashboard_insight = fields.Text(
+        compute='_compute_dashboard_insight',
+        help="The team card's figures as JSON: open tickets per stage, resolution rate and average working hours "
+             "to close over 7 and 30 days, SLA success and satisfaction rates over 30 days, and the user's own.")
     dashboard_graph_data = fields.Text(
         compute='_compute_dashboard_graph_data', help="Tickets opened and closed per day over the last 7 days.")
     sla_ids = fields.One2many('helpdesk.sla', 'team_id', string="Team's SLA Policies")
@@ -144,15 +183,36 @@ class HelpdeskTeam(models.Model):
     def _check_auto_close_day(self):
         if any(team.auto_close_ticket and team.auto_close_day < 1 for team in self):
             raise ValidationError(_("Automatic closing needs an inactive period of at least one day."))
+        if any(team.auto_close_day > AUTO_CLOSE_MAX_DAYS for team in self):
+            raise ValidationError(_(
+                "The inactive period of automatic closing is at most %s days.", AUTO_CLOSE_MAX_DAYS))
+
+    @api.constrains('use_reminders', 'reminder_hours', 'customer_reminder', 'customer_reminder_days',
+                    'customer_reminder_stage_id', 'auto_close_ticket', 'auto_close_day')
+    def _check_reminders(self):
+        for team in self:
+            if team.use_reminders and team.reminder_hours <= 0:
+                raise ValidationError(_("Reminders need a positive number of working hours."))
+            if team.customer_reminder:
+                if not team.customer_reminder_stage_id or team.customer_reminder_days < 1:
+                    raise ValidationError(_(
+                        "Customer reminders need the stage where tickets wait for the customer and at least one day."))
+                if team.auto_close_ticket and team.customer_reminder_days >= team.auto_close_day:
+                    raise ValidationError(_(
+                        "Customers must be reminded before their ticket closes automatically: remind them after "
+                        "fewer days than the inactive period (%(days)s days).", days=team.auto_close_day))
 
     def _compute_ticket_counts(self):
-        """One grouped query for every counter and every team: the open tickets grouped by the fields the
-        counters test, each group then added to the counters whose conditions it meets."""
+        """One grouped query for every counter and every team: the open tickets grouped by their stage and
+        the fields the counters test, each group then added to the counters whose conditions it meets."""
         counters = dict(TICKET_COUNTERS, my=[('is_closed', '=', False), ('user_id', '=', self.env.uid)])
         fnames = sorted({fname for domain in counters.values() for fname, _op, _value in domain} - {'is_closed'})
         totals = defaultdict(int)
-        for team, *values, count in self.env['helpdesk.ticket']._read_group(
-                [('is_closed', '=', False), ('team_id', 'in', self.ids)], ['team_id', *fnames], ['__count']):
+        per_stage = defaultdict(lambda: defaultdict(int))
+        for team, stage, *values, count in self.env['helpdesk.ticket']._read_group(
+                [('is_closed', '=', False), ('team_id', 'in', self.ids)], ['team_id', 'stage_id', *fnames],
+                ['__count']):
+            per_stage[team.id][stage.id] += count
             row = dict(zip(fnames, values), is_closed=False)
             for key, domain in counters.items():
                 if all(_group_value(row[fname]) == value for fname, _op, value in domain):
@@ -160,16 +220,92 @@ class HelpdeskTeam(models.Model):
         for team in self:
             for key in counters:
                 team['%s_ticket_count' % key] = totals[team.id, key]
+            team.dashboard_stage_data = json.dumps(per_stage[team.id])
 
-    def _compute_dashboard_rating_avg(self):
-        """One grouped query for all teams."""
-        since = fields.Datetime.now() - timedelta(days=DASHBOARD_DAYS)
-        averages = dict(self.env['rating.rating'].sudo()._read_group([
-            ('parent_res_model', '=', self._name), ('parent_res_id', 'in', self.ids),
-            ('consumed', '=', True), ('rating', '>=', 1), ('write_date', '>=', since),
-        ], ['parent_res_id'], ['rating:avg']))
+    @api.depends_context('tz', 'uid')
+    def _compute_dashboard_insight(self):
+        """Figures of the team cards, for all teams in a fixed number of grouped queries (one per source:
+        closed tickets, created tickets, SLA statuses, ratings); the open tickets per stage come with the
+        counters. Windows are whole days in the user's timezone, today included."""
+        tz = pytz.timezone(self.env.context.get('tz') or self.env.user.tz or 'UTC')
+        today = fields.Datetime.now().replace(tzinfo=pytz.utc).astimezone(tz).date()
+        starts = {days: today - timedelta(days=days - 1) for days in INSIGHT_DAYS}
+        since = tz.localize(datetime.combine(starts[max(INSIGHT_DAYS)], time.min)).astimezone(pytz.utc).replace(
+            tzinfo=None)
+        Ticket = self.env['helpdesk.ticket'].with_context(tz=tz.zone)
+        me = self.env.user
+        empty = {'count': 0, 'hours': 0.0, 'closed': 0, 'rated': 0, 'top': 0, 'score': 0.0}
+        stats = defaultdict(lambda: dict(empty))  # (team id, window, scope) -> sums; scope 'team' or 'me'
+
+        def add(team_id, day, scope, **values):
+            for days, start in starts.items():
+                if day >= start:
+                    for key, value in values.items():
+                        stats[team_id, days, scope][key] += value
+
+        for team, user, day, count, hours in Ticket._read_group(
+                [('team_id', 'in', self.ids), ('close_date', '>=', since)],
+                ['team_id', 'user_id', 'close_date:day'], ['__count', 'close_hours:sum']):
+            add(team.id, day.date(), 'team', closed=count, hours=hours or 0.0)
+            if user == me:
+                add(team.id, day.date(), 'me', closed=count, hours=hours or 0.0)
+        for team, day, is_closed, count in Ticket._read_group(
+                [('team_id', 'in', self.ids), ('create_date', '>=', since)],
+                ['team_id', 'create_date:day', 'is_closed'], ['__count']):
+            add(team.id, day.date(), 'created', count=count, closed=count if is_closed else 0)
+        sla = defaultdict(int)
+        for team, status, count in self.env['helpdesk.sla.status']._read_group(
+                [('team_id', 'in', self.ids), ('status', 'in', ('reached', 'failed')),
+                 '|', ('reached_datetime', '>=', since), '&', ('status', '=', 'failed'), ('deadline', '>=', since)],
+                ['team_id', 'status'], ['__count']):
+            sla[team.id, status] += count
+        for team_id, partner, rating_text, day, count, score in self.env['rating.rating'].sudo().with_context(
+                tz=tz.zone)._read_group([
+                    ('parent_res_model', '=', self._name), ('parent_res_id', 'in', self.ids),
+                    ('consumed', '=', True), ('rating', '>=', 1), ('write_date', '>=', since)],
+                ['parent_res_id', 'rated_partner_id', 'rating_text', 'write_date:day'], ['__count', 'rating:sum']):
+            top = count if rating_text == 'top' else 0
+            add(team_id, day.date(), 'team', rated=count, top=top, score=score)
+            if partner == me.partner_id:
+                add(team_id, day.date(), 'me', rated=count, top=top, score=score)
+
+        def rate(part, whole):
+            return round(100.0 * part / whole) if whole else None
+
+        def average(total, count):
+            return round(total / count, 1) if count else None
+
         for team in self:
-            team.dashboard_rating_avg = averages.get(team.id, 0.0)
+            week, month = min(INSIGHT_DAYS), max(INSIGHT_DAYS)
+            team_week, team_month = stats[team.id, week, 'team'], stats[team.id, month, 'team']
+            mine = stats[team.id, month, 'me']
+            reached, failed = sla[team.id, 'reached'], sla[team.id, 'failed']
+            team.dashboard_rating_avg = average(team_week['score'], team_week['rated']) or 0.0
+            open_per_stage = json.loads(team.dashboard_stage_data or '{}')
+            insight = {
+                'stages': [{'id': stage.id, 'name': stage.name, 'count': open_per_stage.get(str(stage.id), 0)}
+                           for stage in team.stage_ids if not stage.fold],
+                'periods': [{
+                    'days': days,
+                    'resolution_rate': rate(stats[team.id, days, 'created']['closed'],
+                                            stats[team.id, days, 'created']['count']),
+                    'close_hours': average(
+                        stats[team.id, days, 'team']['hours'], stats[team.id, days, 'team']['closed']),
+                    'closed': stats[team.id, days, 'team']['closed'],
+                } for days in INSIGHT_DAYS],
+                'my': {
+                    'open': team.my_ticket_count,
+                    'close_hours': average(mine['hours'], mine['closed']),
+                    'show': bool(team.my_ticket_count or mine['closed'] or mine['rated']),
+                },
+            }
+            # a figure is left out when the team does not use the feature, None when there is no data yet
+            if team.use_sla:
+                insight['sla_success_rate'] = rate(reached, reached + failed)
+            if team.use_rating:
+                insight['satisfaction_rate'] = rate(team_month['top'], team_month['rated'])
+                insight['my']['satisfaction_rate'] = rate(mine['top'], mine['rated'])
+            team.dashboard_insight = json.dumps(insight)
 
     @api.depends_context('tz', 'uid')
     def _compute_dashboard_graph_data(self):
@@ -224,12 +360,21 @@ class HelpdeskTeam(models.Model):
 
     @api.model
     def _auto_assign_tickets(self, tickets):
-        """Give an agent to each unassigned ticket of an auto-assigning team (a manual choice wins)."""
-        tickets = tickets.sudo().filtered(lambda t: not t.user_id and t.team_id.auto_assignment)
+        """Give an agent to each unassigned ticket of an auto-assigning team, or of a category naming agents
+        for its team (a manual choice wins).
+
+        Assignment never fails a creation: when another transaction assigned in the same team after ours
+        began, our snapshot cannot count its tickets, so these tickets are assigned right after our commit,
+        in a fresh transaction that waits for the team (see ``_assign_after_commit``).
+        """
+        tickets = tickets.sudo().filtered(
+            lambda t: not t.user_id and (t.team_id.auto_assignment or self._get_category_agents(t)))
         if not tickets:
             return
         teams = tickets.team_id
-        teams._lock_for_assignment()
+        if not teams._lock_for_assignment():
+            self._assign_after_commit(tickets)
+            return
         by_user = defaultdict(list)
         for ticket, user in teams._pick_assignees(tickets).items():
             by_user[user].append(ticket.id)
@@ -237,18 +382,51 @@ class HelpdeskTeam(models.Model):
             tickets.browse(ticket_ids).write({'user_id': user.id})
 
     def _lock_for_assignment(self):
-        """Serialize assignment per team, held until the transaction ends.
+        """Serialize assignment per team, until the transaction ends; False when our snapshot is stale.
 
-        The row lock makes a concurrent assignment in the same team wait. The no-op update then makes
-        it fail with a serialization error once we commit (Odoo retries it on a fresh snapshot): under
-        REPEATABLE READ a mere lock would let it count tickets from a snapshot missing ours. NO KEY
-        UPDATE, unlike UPDATE, does not conflict with the key-share locks of ticket inserts.
+        The row lock makes a concurrent assignment in the same team wait. The no-op update tells whether
+        our snapshot saw every assignment: under REPEATABLE READ it fails (serialization) when another
+        transaction updated the row, i.e. assigned, after ours began; that failure is kept inside a
+        savepoint, so the transaction goes on. Under READ COMMITTED (``_assign_after_commit``) it waits
+        and succeeds. NO KEY UPDATE, unlike UPDATE, does not conflict with the key-share locks of ticket
+        inserts. One round trip in the usual case.
         """
-        if self.ids:
-            self.env.cr.execute(SQL(
-                "UPDATE helpdesk_team SET write_date = write_date WHERE id IN "
-                "(SELECT id FROM helpdesk_team WHERE id IN %s ORDER BY id FOR NO KEY UPDATE)",
-                tuple(self.ids)))
+        if not self.ids:
+            return True
+        cr = self.env.cr
+        savepoint = SQL.identifier('helpdesk_assign_%s' % next(_savepoint_ids))
+        try:
+            cr.execute(SQL(
+                "SAVEPOINT %s; UPDATE helpdesk_team SET write_date = write_date WHERE id IN "
+                "(SELECT id FROM helpdesk_team WHERE id IN %s ORDER BY id FOR NO KEY UPDATE); "
+                "RELEASE SAVEPOINT %s", savepoint, tuple(self.ids), savepoint), log_exceptions=False)
+        except psycopg2.errors.SerializationFailure:
+            cr.execute(SQL("ROLLBACK TO SAVEPOINT %s", savepoint))
+            _logger.info("helpdesk: teams %s assigned concurrently; assigning after commit", self.ids)
+            return False
+        return True
+
+    @api.model
+    def _assign_after_commit(self, tickets):
+        """Assign ``tickets`` once this transaction has committed, in a READ COMMITTED transaction that
+        waits for the teams' lock and so counts every committed ticket. A few tries on deadlocks; a
+        ticket that still fails stays unassigned (never lost), and the error is logged."""
+        registry, ticket_ids = self.env.registry, tickets.ids
+
+        @self.env.cr.postcommit.add
+        def assign():
+            for attempt in range(5):
+                try:
+                    with registry.cursor() as cr:
+                        cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+                        env = api.Environment(cr, SUPERUSER_ID, {})
+                        todo = env['helpdesk.ticket'].browse(ticket_ids).exists()
+                        env['helpdesk.team']._auto_assign_tickets(todo)
+                    return
+                except psycopg2.OperationalError:
+                    _logger.warning("helpdesk: assigning tickets %s failed, retrying", ticket_ids, exc_info=True)
+                    sleep(0.1 * (attempt + 1))
+            _logger.error("helpdesk: tickets %s left unassigned", ticket_ids)
 
     def _pick_assignees(self, tickets):
         """Agents for a batch of tickets, {ticket: user}, in the order of the tickets.
@@ -260,10 +438,15 @@ class HelpdeskTeam(models.Model):
         """
         now = fields.Datetime.now()
         candidates = self._get_assignment_candidates()
-        if not any(candidates.values()):
+        # agents named by the tickets' categories are candidates of their team for those tickets only
+        category_agents = {ticket: self._get_category_agents(ticket) for ticket in tickets}
+        pool = dict(candidates)
+        for ticket, agents in category_agents.items():
+            pool[ticket.team_id] = pool[ticket.team_id] | agents
+        if not any(pool.values()):
             return {}
-        back = self._get_assignment_return_dates(candidates, now)
-        stats = self._get_assignment_stats(candidates)
+        back = self._get_assignment_return_dates(pool, now)
+        stats = self._get_assignment_stats(pool)
 
         def load(team, user):
             count, last = stats[team.id, user.id]
@@ -277,7 +460,7 @@ class HelpdeskTeam(models.Model):
             team = ticket.team_id
             customer_email = email_normalize(ticket.partner_email or '')
             users = [
-                user for user in candidates[team]
+                user for user in (category_agents[ticket] or candidates[team])
                 if user.partner_id != ticket.partner_id
                 and not (customer_email and user.email_normalized == customer_email)
             ]
@@ -294,6 +477,14 @@ class HelpdeskTeam(models.Model):
                 count += 1
             stats[team.id, user.id] = (count, now)
         return assignees
+
+    @api.model
+    def _get_category_agents(self, ticket):
+        """The agents the ticket's category names for the ticket's team (active internal users)."""
+        category = ticket.category_id
+        if not category.user_ids or category.team_id != ticket.team_id:
+            return self.env['res.users']
+        return category.user_ids.filtered(lambda u: u.active and not u.share)
 
     def _get_assignment_candidates(self):
         """{team: users}: the team members, or every helpdesk agent of the team's company when there
@@ -356,7 +547,7 @@ class HelpdeskTeam(models.Model):
         stats = defaultdict(lambda: (0, None))
         groups = self.env['helpdesk.ticket'].sudo()._read_group(
             [('team_id', 'in', self.ids), ('user_id', 'in', users.ids)],
-            ['team_id', 'user_id', 'is_closed'], ['__count', 'assign_date:max'])
+            ['team_id', 'user_id', 'is_closed'], ['__count', 'last_assign_date:max'])
         for team, user, is_closed, count, last in groups:
             old_count, old_last = stats[team.id, user.id]
             if team.assign_method == 'balanced' and is_closed:
@@ -373,21 +564,29 @@ class HelpdeskTeam(models.Model):
         """Close the tickets that saw no message of any kind and no stage change for their team's
         inactive period. One search covers every team; tickets are moved and logged batch by batch.
         A run closes at most `limit` tickets in its one transaction and, when more wait, runs the cron
-        again at once (as account's auto-post cron does) rather than committing halfway."""
+        again at once (as account's auto-post cron does) rather than committing halfway.
+
+        A reply may arrive, an agent may act, or another server may run this cron between the search and
+        the closing: each batch is locked (tickets another transaction holds are skipped: it acts on them)
+        and searched again under the lock, just before it is closed.
+        """
         now = fields.Datetime.now()
         teams = self.search([('auto_close_ticket', '=', True)]).filtered('to_stage_id')
         if not teams:
             return
-        tickets = self.env['helpdesk.ticket'].search(
-            expression.OR([team._get_auto_close_domain(now) for team in teams]), order='id', limit=limit)
-        for batch_ids in split_every(batch_size, tickets.ids):
-            for team, team_tickets in tickets.browse(batch_ids).grouped('team_id').items():
+        Ticket = self.env['helpdesk.ticket']
+        domain = expression.OR([team._get_auto_close_domain(now) for team in teams])
+        candidates = Ticket.search(domain, order='id', limit=limit)
+        for batch_ids in split_every(batch_size, candidates.ids):
+            tickets = Ticket._lock_skip_locked(Ticket.browse(batch_ids))
+            tickets = tickets and Ticket.search(expression.AND([domain, [('id', 'in', tickets.ids)]]), order='id')
+            for team, team_tickets in tickets.grouped('team_id').items():
                 body = Markup('<p>%s</p>') % _(
                     "Closed automatically after %(days)s days without activity.", days=team.auto_close_day)
                 team_tickets._message_log_batch(dict.fromkeys(team_tickets.ids, body))
                 team_tickets.write({'stage_id': team.to_stage_id.id})
             self.env.flush_all()
-        if len(tickets) == limit:
+        if len(candidates) == limit:
             self.env.ref('helpdesk_ce.ir_cron_auto_close_tickets')._trigger()
 
     def _get_auto_close_domain(self, now):
@@ -405,6 +604,109 @@ class HelpdeskTeam(models.Model):
             ('date_last_stage_update', '<', cutoff),
             ('message_ids', 'not any', [('date', '>=', cutoff)]),
         ]])
+
+    # ------------------------------------------------------------
+    # Reminders
+    # ------------------------------------------------------------
+
+    @api.model
+    def _cron_send_reminders(self, batch_size=200, limit=2000):
+        """Remind assignees of pending tickets (one activity each) and customers of tickets waiting for them
+        (one email each). Each batch is locked (the locks hold until the transaction ends), re-checked and
+        done: a second server running the cron at the same time skips the locked tickets, and finds the others
+        done once this run commits. A run takes at most `limit` tickets of each kind and, when more wait, runs
+        the cron again at once (as the automatic closing does) rather than committing halfway."""
+        now = fields.Datetime.now()
+        Ticket = self.env['helpdesk.ticket']
+        reminder_teams = self.search([('use_reminders', '=', True)])
+        customer_teams = self.search([('customer_reminder', '=', True), ('customer_reminder_stage_id', '!=', False)])
+        more = False
+        for date_field, domains, remind in (
+            ('reminder_date', [team._get_reminder_domain(now) for team in reminder_teams], self._remind_assignees),
+            ('customer_reminder_date', [team._get_customer_reminder_domain(now) for team in customer_teams],
+             self._remind_customers),
+        ):
+            domains = [domain for domain in domains if domain]
+            if not domains:
+                continue
+            domain = expression.OR(domains)
+            ids = Ticket.search(domain, order='id', limit=limit).ids
+            for batch_ids in split_every(batch_size, ids):
+                remind(self._lock_tickets_for_reminder(batch_ids, date_field, domain), now)
+                self.env.flush_all()
+            more = more or len(ids) == limit
+        if more:
+            self.env.ref('helpdesk_ce.ir_cron_ticket_reminders')._trigger()
+
+    def _get_reminder_domain(self, now):
+        """Open assigned tickets of this team whose last agent action (public reply, stage change) is at least
+        reminder_hours working hours old, not yet reminded; none in the customer waiting stage."""
+        self.ensure_one()
+        calendar = self.resource_calendar_id or self.company_id.resource_calendar_id
+        cutoff = calendar._helpdesk_hours_ago(now, self.reminder_hours)
+        if not cutoff:
+            return []
+        domain = [
+            ('team_id', '=', self.id), ('is_closed', '=', False), ('user_id', '!=', False),
+            ('reminder_date', '=', False), ('date_last_stage_update', '<', cutoff),
+            '|', ('last_agent_reply_date', '=', False), ('last_agent_reply_date', '<', cutoff),
+        ]
+        if self.customer_reminder and self.customer_reminder_stage_id:
+            domain.append(('stage_id', '!=', self.customer_reminder_stage_id.id))
+        return domain
+
+    def _get_customer_reminder_domain(self, now):
+        """Tickets waiting for the customer in the chosen stage, without any message for the chosen days."""
+        self.ensure_one()
+        cutoff = now - timedelta(days=self.customer_reminder_days)
+        return [
+            ('team_id', '=', self.id), ('stage_id', '=', self.customer_reminder_stage_id.id),
+            ('customer_reminder_date', '=', False), ('date_last_stage_update', '<', cutoff),
+            '|', ('partner_id', '!=', False), ('partner_email', '!=', False),
+            ('message_ids', 'not any', [('date', '>=', cutoff)]),
+        ]
+
+    @api.model
+    def _lock_tickets_for_reminder(self, ids, date_field, domain):
+        """The tickets among `ids` that nobody else is reminding right now (FOR NO KEY UPDATE SKIP LOCKED:
+        locked until the transaction ends) and that still need it, re-checked once locked."""
+        Ticket = self.env['helpdesk.ticket']
+        Ticket.flush_model()
+        self.env.cr.execute(SQL(
+            "SELECT id FROM helpdesk_ticket WHERE id IN %s AND %s IS NULL ORDER BY id FOR NO KEY UPDATE SKIP LOCKED",
+            tuple(ids), SQL.identifier(date_field)))
+        locked = [row[0] for row in self.env.cr.fetchall()]
+        if not locked:
+            return Ticket
+        Ticket.browse(locked).invalidate_recordset()
+        return Ticket.search(expression.AND([[('id', 'in', locked)], domain]), order='id')
+
+    @api.model
+    def _remind_assignees(self, tickets, now):
+        """One reminder activity per ticket for its assignee, unless one is still open."""
+        activity_type = self.env.ref('helpdesk_ce.mail_activity_type_ticket_reminder')
+        tickets.write({'reminder_date': now})
+        pending = tickets.filtered(lambda t: activity_type not in t.activity_ids.activity_type_id)
+        model_id = self.env['ir.model']._get_id('helpdesk.ticket')
+        self.env['mail.activity'].sudo().create([{
+            'res_model_id': model_id,
+            'res_id': ticket.id,
+            'activity_type_id': activity_type.id,
+            'user_id': ticket.user_id.id,
+            'summary': _("No reply for %(hours)s working hours", hours='%g' % ticket.team_id.reminder_hours),
+            'date_deadline': fields.Date.context_today(ticket.with_context(tz=ticket.user_id.tz)),
+        } for ticket in pending])
+
+    @api.model
+    def _remind_customers(self, tickets, now):
+        """One reminder email per ticket, from the team's template (a public reply, like stage emails)."""
+        tickets.write({'customer_reminder_date': now})
+        default = self.env.ref('helpdesk_ce.mail_template_ticket_reminder', raise_if_not_found=False)
+        for template, group in tickets.grouped(lambda t: t.team_id.customer_reminder_template_id or default).items():
+            if template:
+                # an automatic email is no agent's answer
+                group.with_context(helpdesk_stage_template=True).message_post_with_source(
+                    template, message_type='comment', subtype_xmlid='mail.mt_comment')
 
     # ------------------------------------------------------------
     # Mail alias

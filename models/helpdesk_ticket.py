@@ -1,5 +1,8 @@
 import logging
 import re
+from datetime import timedelta
+
+import psycopg2.errors
 
 from odoo import SUPERUSER_ID, _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
@@ -28,6 +31,8 @@ TICKET_PRIORITIES = [
     ('3', 'Urgent'),
 ]
 
+# an event this close to the ticket's creation happened with it (e.g. assigned on creation): 0 working hours
+INSTANT = timedelta(minutes=1)
 # the addresses in copy of a new ticket's mail that follow it, at most
 MAIL_MAX_CC = 10
 
@@ -47,6 +52,10 @@ class HelpdeskTicket(models.Model):
     _rec_names_search = ['name', 'ticket_ref']
     _track_duration_field = 'stage_id'
     _mail_post_access = 'read'
+    _sql_constraints = [
+        # existing databases: migrations renumber duplicates first (upgrades.renumber_duplicate_ticket_refs)
+        ('ticket_ref_company_uniq', 'unique(company_id, ticket_ref)', "A ticket reference must be unique per company."),
+    ]
 
     @api.model
     def _default_team_id(self):
@@ -88,7 +97,12 @@ class HelpdeskTicket(models.Model):
         'Closed', compute='_compute_is_closed', store=True, index=True,
         help="The ticket is in a folded stage.")
     close_date = fields.Datetime('Closed On', compute='_compute_close_date', store=True, copy=False)
-    assign_date = fields.Datetime('First Assignment', compute='_compute_assign_date', store=True, copy=False)
+    assign_date = fields.Datetime(
+        'First Assignment', compute='_compute_assign_dates', store=True, copy=False,
+        help="When the ticket was first given to an agent; reassignments keep it.")
+    last_assign_date = fields.Datetime(
+        'Last Assignment', compute='_compute_assign_dates', store=True, copy=False,
+        help="When the ticket was last given to an agent: automatic assignment spreads tickets by it.")
     # merge and conversion
     merged_into_id = fields.Many2one(
         'helpdesk.ticket', index='btree_not_null', readonly=True, copy=False,
@@ -127,6 +141,13 @@ class HelpdeskTicket(models.Model):
     # reporting: measured once, when each event happens, in working hours of the team's calendar
     first_response_date = fields.Datetime(
         'First Response', readonly=True, copy=False, help="The first public reply of an agent.")
+    # reminders (see helpdesk.team._cron_send_reminders)
+    last_agent_reply_date = fields.Datetime(
+        'Last Agent Reply', readonly=True, copy=False, help="The last public reply of an agent.")
+    reminder_date = fields.Datetime(  # cleared by an agent's public reply or a stage change
+        'Assignee Reminded On', compute='_compute_reminder_date', store=True, readonly=False, copy=False)
+    customer_reminder_date = fields.Datetime(  # cleared by a stage change
+        'Customer Reminded On', compute='_compute_customer_reminder_date', store=True, readonly=False, copy=False)
     assign_hours = fields.Float(
         'Working Hours to Assign', compute='_compute_assign_hours', store=True, copy=False, group_operator='avg')
     close_hours = fields.Float(
@@ -172,10 +193,16 @@ class HelpdeskTicket(models.Model):
                 ticket.close_date = now
 
     @api.depends('user_id')
-    def _compute_assign_date(self):
+    def _compute_assign_dates(self):
+        """Each assignment moves the last date; the first one stays (unassigning keeps both)."""
         now = fields.Datetime.now()
         for ticket in self:
-            ticket.assign_date = ticket.user_id and now
+            if ticket.user_id:
+                ticket.assign_date = ticket.assign_date or now
+                ticket.last_assign_date = now
+            else:
+                ticket.assign_date = ticket.assign_date
+                ticket.last_assign_date = ticket.last_assign_date
 
     def _compute_merged_ticket_count(self):
         counts = dict(self.with_context(active_test=False)._read_group(
@@ -203,6 +230,15 @@ class HelpdeskTicket(models.Model):
     @api.depends('stage_id')
     def _compute_date_last_stage_update(self):
         self.date_last_stage_update = fields.Datetime.now()
+
+    @api.depends('stage_id', 'last_agent_reply_date')
+    def _compute_reminder_date(self):
+        """An agent acted: the next pending period may be reminded again."""
+        self.reminder_date = False
+
+    @api.depends('stage_id')
+    def _compute_customer_reminder_date(self):
+        self.customer_reminder_date = False
 
     @api.depends('stage_id')
     def _compute_kanban_state(self):
@@ -246,10 +282,14 @@ class HelpdeskTicket(models.Model):
         self._compute_hours_since_creation('first_response_date', 'first_response_hours')
 
     def _compute_hours_since_creation(self, date_field, hours_field):
-        """Working hours from creation to the event, one calendar fetch for the whole batch."""
+        """Working hours from creation to the event, one calendar fetch for the whole batch. An event of
+        the creation itself (assigned on creation) takes no time: no calendar to read."""
+        timed = self.filtered(lambda t: t[date_field] and t.create_date
+                              and t[date_field] - t.create_date > INSTANT)
+        (self - timed)[hours_field] = 0.0
         hours = self.env['helpdesk.sla.status']._work_hours(
-            [(ticket, ticket.create_date, ticket[date_field]) for ticket in self])
-        for ticket, value in zip(self, hours):
+            [(ticket, ticket.create_date, ticket[date_field]) for ticket in timed])
+        for ticket, value in zip(timed, hours):
             ticket[hours_field] = value
 
     def _compute_access_url(self):
@@ -288,14 +328,23 @@ class HelpdeskTicket(models.Model):
         without_ref = [vals for vals in vals_list if not vals.get('ticket_ref') or vals['ticket_ref'] == _('New')]
         for vals, ref in zip(without_ref, self._next_ticket_refs(len(without_ref))):
             vals['ticket_ref'] = ref
-        tickets = super().create(vals_list)
+        self.env['helpdesk.ticket.category']._route_ticket_vals(vals_list)
+        deferred = self._auto_assign_values(vals_list)
+        # the assignee's notification and the acknowledgement are queued: the mail cron sends them
+        tickets = super(HelpdeskTicket, self.with_context(mail_notify_force_send=False)).create(vals_list)
+        tickets = tickets.with_env(self.env)
         tickets._subscribe_team_and_customer()
-        self.env['helpdesk.team']._auto_assign_tickets(tickets)
+        if deferred:
+            self.env['helpdesk.team']._assign_after_commit(tickets.filtered(lambda t: not t.user_id))
         self.env['helpdesk.sla.status']._apply_to_tickets(tickets)
         tickets._send_stage_messages()
         return tickets
 
     def write(self, vals):
+        vals = dict(vals)
+        Category = self.env['helpdesk.ticket.category']
+        if vals.get('category_id') and Category._route_ticket_vals([vals]) and 'user_id' not in vals:
+            Category.browse(vals['category_id'])._release_rerouted_tickets(self)
         stages_before = {t.id: t.stage_id for t in self} if {'stage_id', 'team_id'} & set(vals) else None
         if 'partner_id' in vals:
             # the links sent to the former customer stop working
@@ -303,23 +352,73 @@ class HelpdeskTicket(models.Model):
         res = super().write(vals)
         if 'team_id' in vals or 'partner_id' in vals:
             self._subscribe_team_and_customer(customer='partner_id' in vals, team='team_id' in vals)
-        if 'team_id' in vals and 'user_id' not in vals:
+        if ('team_id' in vals or 'category_id' in vals) and 'user_id' not in vals:
             self.env['helpdesk.team']._auto_assign_tickets(self)
         if stages_before is not None:
             self.filtered(lambda t: t.stage_id != stages_before[t.id])._send_stage_messages()
         self._sla_after_write(vals)
         return res
 
+    @api.onchange('category_id')
+    def _onchange_category_id(self):
+        """The form shows the team the category routes to before saving."""
+        if self.category_id.team_id:
+            self.team_id = self.category_id.team_id
+
+    @api.model
+    def _auto_assign_values(self, vals_list):
+        """Put the agent of automatic assignment into the values of new tickets, before they are inserted:
+        the assignee is then written, subscribed and notified with the creation itself, not by a second
+        write. A ticket given an agent (in its values or the context) keeps it.
+
+        :return: True when the assignment must wait for the commit (another transaction assigned in the
+            same team meanwhile, see ``helpdesk.team._auto_assign_tickets``)
+        """
+        default_user = self.env.context.get('default_user_id')
+        default_team = self.env.context.get('default_team_id')
+        fallback = []
+
+        def team_of(vals):
+            if 'team_id' in vals:
+                return vals['team_id']
+            if not default_team and not fallback:
+                fallback.append(self._default_team_id())
+            return default_team or fallback[0]
+
+        todo = [(vals, team_of(vals)) for vals in vals_list if not vals.get('user_id', default_user)]
+        teams = self.env['helpdesk.team'].sudo().browse({team for _vals, team in todo if team})
+        auto_team_ids = set(teams.filtered('auto_assignment').ids)
+        # a category naming agents assigns even in a team that does not assign automatically
+        categories = self.env['helpdesk.ticket.category'].sudo().browse(
+            {vals['category_id'] for vals, _team in todo if vals.get('category_id')})
+        agent_category_ids = set(categories.filtered('user_ids').ids)
+        todo = [(vals, team) for vals, team in todo
+                if team in auto_team_ids or vals.get('category_id') in agent_category_ids]
+        if not todo:
+            return False
+        pending = self.sudo().concat(*(self.sudo().new(dict(
+            {fname: vals[fname] for fname in ('partner_id', 'partner_email', 'stage_id', 'category_id')
+             if vals.get(fname)},
+            team_id=team)) for vals, team in todo))
+        if not pending.team_id._lock_for_assignment():
+            return True
+        assignees = pending.team_id._pick_assignees(pending)
+        for ticket, (vals, _team) in zip(pending, todo):
+            if ticket in assignees:
+                vals['user_id'] = assignees[ticket].id
+        return False
+
     @api.model
     def _next_ticket_refs(self, count):
         """References for a batch in one query where the sequence allows it (standard, no date ranges)."""
         if not count:
             return []
-        sequence = self.env['ir.sequence'].sudo().search(
+        # one query finds the sequence and reads what formatting the numbers needs
+        sequence = self.env['ir.sequence'].sudo().search_fetch(
             [('code', '=', 'helpdesk.ticket'), ('company_id', 'in', [self.env.company.id, False])],
-            order='company_id', limit=1)
+            ['implementation', 'use_date_range', 'prefix', 'suffix', 'padding'], order='company_id', limit=1)
         if not sequence:
-            return [_('New')] * count
+            return [False] * count  # no reference rather than the same one for every ticket
         if sequence.implementation == 'standard' and not sequence.use_date_range:
             self.env.cr.execute(
                 "SELECT nextval(%s) FROM generate_series(1, %s)", ['ir_sequence_%03d' % sequence.id, count])
@@ -335,11 +434,34 @@ class HelpdeskTicket(models.Model):
         if 'stage_id' in vals or 'team_id' in vals:
             self.sudo().sla_status_ids._sync_with_stage()
 
+    @api.model
+    def _lock_skip_locked(self, records):
+        """Lock the rows of ``records`` until the transaction ends, skipping those another transaction holds;
+        returns the locked ones. For jobs that may run on several servers at once: what one run holds, the
+        other leaves alone. A row changed by a transaction committed since our snapshot fails PostgreSQL's
+        repeatable read: the whole batch is then left for the next run.
+        """
+        if not records:
+            return records
+        records.flush_recordset()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(SQL(
+                    "SELECT id FROM %s WHERE id IN %s ORDER BY id FOR NO KEY UPDATE SKIP LOCKED",
+                    SQL.identifier(records._table), tuple(records.ids)))
+                locked = {row[0] for row in self.env.cr.fetchall()}
+        except psycopg2.errors.SerializationFailure:
+            _logger.info("%s: %s records changed meanwhile, left for the next run", records._name, len(records))
+            return records.browse()
+        return records.filtered(lambda record: record.id in locked)
+
     def _subscribe_team_and_customer(self, customer=True, team=True):
         """The customer follows their ticket; the team's "follow all" followers follow its tickets, to be notified.
 
-        Team members are not subscribed: the record rules give them access. Only internal partners are taken
-        from the team: a share partner following every ticket of a public team would read other customers'.
+        Team members are not subscribed: the record rules give them access. The team's followers (internal
+        partners only: mail.followers refuses share partners on a team) follow its tickets through Odoo's parent
+        subtypes (mt_team_ticket_*, relation field team_id), with the ticket subtypes matching what they chose
+        on the team: mail.thread does it on create and write, except under tracking_disable.
         """
         trusted = self.with_context(helpdesk_subscribe_trusted=True)
         if customer:
@@ -347,11 +469,9 @@ class HelpdeskTicket(models.Model):
                 if self.env.context.get('helpdesk_mail_gateway'):
                     tickets = tickets.filtered(lambda t: t._mail_gateway_may_follow(partner))
                 tickets.message_subscribe(partner_ids=partner.ids)
-        if team:
+        if team and self.env.context.get('tracking_disable'):
             for team_rec, tickets in trusted.grouped('team_id').items():
-                followers = team_rec.sudo().message_partner_ids.filtered(lambda p: not p.partner_share)
-                if followers:
-                    tickets.message_subscribe(partner_ids=followers.ids)
+                tickets._message_auto_subscribe({'team_id': team_rec.id})
 
     # ------------------------------------------------------------
     # Actions
@@ -367,7 +487,7 @@ class HelpdeskTicket(models.Model):
         tickets = self
         if len(self) == 1:
             tickets |= self._get_possible_duplicates()
-        self.env['helpdesk.ticket.merge']._check_tickets(tickets)
+        tickets._merge_check()
         action = self.env['ir.actions.act_window']._for_xml_id('helpdesk_ce.helpdesk_ticket_merge_action')
         action['context'] = {'default_ticket_ids': tickets.ids}
         return action
@@ -488,9 +608,11 @@ class HelpdeskTicket(models.Model):
 
     def _message_post_after_hook(self, message, msg_vals):
         res = super()._message_post_after_hook(message, msg_vals)
-        if not self.first_response_date and self._is_agent_public_reply(message):
-            self.sudo().first_response_date = message.date
-            self.sudo().sla_status_ids.filtered(lambda s: s.target_type == 'first_response')._reach(message.date)
+        if self._is_agent_public_reply(message):
+            self.sudo().last_agent_reply_date = message.date
+            if not self.first_response_date:
+                self.sudo().first_response_date = message.date
+                self.sudo().sla_status_ids.filtered(lambda s: s.target_type == 'first_response')._reach(message.date)
         return res
 
     def _is_agent_public_reply(self, message):
@@ -532,35 +654,47 @@ class HelpdeskTicket(models.Model):
         return ['partner_phone']
 
     def _send_stage_messages(self):
-        """Email and text the customer of tickets that just entered a stage carrying templates.
+        """Email, text and ask for a rating the customer of tickets that just entered a stage carrying templates.
 
         The email is a public comment: the customer gets it with the access button, sees it on the portal,
-        and agents see what was sent. A rating request (a template rendering a rating token) goes through
-        Odoo's rating flow instead, private to the customer, and only for teams that use ratings.
+        and agents see what was sent. The stage's rating template goes through Odoo's rating flow instead,
+        private to the customer, and only for teams that use ratings.
         Nothing is sent under ``tracking_disable`` (an import, by default), like every mail.thread post.
         """
         if self.env.context.get('tracking_disable'):
             return
         for stage, tickets in self.grouped('stage_id').items():
-            if not stage.template_id and not stage.sms_template_id:
+            if not (stage.template_id or stage.sms_template_id or stage.rating_template_id):
                 continue
             for own_ticket, group in tickets.grouped(lambda t: t.partner_id == self.env.user.partner_id).items():
                 # a customer creating or moving their own ticket (portal, form) still gets the message
                 group = group.with_context(mail_notify_author=own_ticket)
                 if stage.template_id:
                     group._send_stage_email(stage.template_id)
+                if stage.rating_template_id:
+                    group._send_rating_request(stage.rating_template_id)
                 if stage.sms_template_id:
                     group._send_stage_sms(stage.sms_template_id)
 
     def _send_stage_email(self, template):
         tickets = self.filtered(lambda t: t.partner_id or t.partner_email)
-        if self._is_rating_template(template):
-            tickets.filtered(lambda t: t.team_id.use_rating and t.partner_id).rating_send_request(
-                template, force_send=False)
-        elif tickets:
-            # an automatic email is no agent's answer, whoever moved the ticket
-            tickets.with_context(helpdesk_stage_template=True).message_post_with_source(
-                template, message_type='comment', subtype_xmlid='mail.mt_comment')
+        if tickets:
+            # one composer for the whole batch: the template is rendered for all tickets at once (Odoo's
+            # message_post_with_source makes and renders a composer per record), then a comment is posted on
+            # each; the emails are queued, never sent inside the request. An automatic email is no agent's
+            # answer, whoever moved the ticket.
+            self.env['mail.compose.message'].with_context(
+                default_composition_mode='comment', default_model=self._name, default_res_ids=tickets.ids,
+                default_template_id=template.id, mail_notify_force_send=False, helpdesk_stage_template=True,
+            ).create({
+                'message_type': 'comment',
+                'subtype_id': self.env['ir.model.data']._xmlid_to_res_id('mail.mt_comment'),
+            })._action_send_mail()
+
+    def _send_rating_request(self, template):
+        """Ask the customers of tickets whose team uses ratings (as project does with its stages)."""
+        self.filtered(lambda t: t.team_id.use_rating and t.partner_id).rating_send_request(
+            template, force_send=False)
 
     def _send_stage_sms(self, template):
         """Queue one SMS per ticket with a number (its own, else its customer's); the SMS cron sends them."""
@@ -569,10 +703,9 @@ class HelpdeskTicket(models.Model):
         for ticket in tickets:
             ticket._message_sms(bodies[ticket.id], put_in_queue=True)
 
-    @api.model
-    def _is_rating_template(self, template):
-        """A template asking for a rating: it renders a rating token (as helpdesk_ce.mail_template_ticket_rating)."""
-        return '_rating_get_access_token' in (template.body_html or '')
+    def _creation_subtype(self):
+        """Posted at creation: the team's followers (Ticket Created on the team) hear of new tickets."""
+        return self.env.ref('helpdesk_ce.mt_ticket_new')
 
     def _track_subtype(self, init_values):
         self.ensure_one()
@@ -590,14 +723,19 @@ class HelpdeskTicket(models.Model):
         return self.team_id.stage_ids.filtered('fold')[:1]
 
     def _portal_can_close(self):
+        """Open, active tickets of teams that allow it: an archived (merged) ticket is closed through its target."""
         self.ensure_one()
-        return bool(self.team_id.allow_portal_ticket_closing and not self.is_closed and self._portal_closing_stage())
+        return bool(self.active and not self.merged_into_id and self.team_id.allow_portal_ticket_closing
+                    and not self.is_closed and self._portal_closing_stage())
 
     def _portal_close(self, author):
-        """Close at the customer's request; callers check access and ``_portal_can_close`` first."""
+        """Close at the customer's request; callers check access first."""
+        if not all(ticket._portal_can_close() for ticket in self):
+            raise UserError(_("This ticket cannot be closed from the portal."))
         for ticket in self:
             ticket.stage_id = ticket._portal_closing_stage()
-            ticket.message_post(
+            # a token holder who is logged in must not become a follower (followers read the ticket for good)
+            ticket.with_context(mail_create_nosubscribe=True).message_post(
                 body=_("The customer closed the ticket."), author_id=author.id,
                 message_type='comment', subtype_xmlid='mail.mt_comment')
 

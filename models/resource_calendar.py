@@ -69,6 +69,23 @@ class ResourceCalendar(models.Model):
             for (start, _hours), target in zip(requests, targets)
         ]
 
+    def _helpdesk_hours_ago(self, now, hours):
+        """The moment, as a naive UTC datetime, from which `hours` working hours have passed at `now`:
+        whatever happened before it is at least that many working hours old. False when the calendar has no
+        that much working time in the last three years."""
+        if not self:
+            return now - timedelta(hours=hours)
+        span = timedelta(days=14 + int(hours * 7 / 40 * 2))
+        start = now - span
+        while True:
+            timeline = _Timeline(self._helpdesk_work_intervals(start, now))
+            if timeline.total >= hours * 3600:
+                return timeline.moment_at(timeline.total - hours * 3600)
+            if (now - start).days >= MAX_PLANNING_DAYS:
+                return False
+            span *= 2
+            start = now - span
+
 
 class _Timeline:
     """Sorted working intervals with running totals: worked seconds at a moment, and the reverse."""

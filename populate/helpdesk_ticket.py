@@ -90,12 +90,13 @@ class HelpdeskTicket(models.Model):
             execute_values(self.env.cr._obj, """
                 UPDATE helpdesk_ticket t
                    SET create_date = v.created, write_date = v.created, assign_date = v.assigned,
+                       last_assign_date = v.assigned,
                        first_response_date = v.replied, close_date = v.closed
                   FROM (VALUES %s) AS v(id, created, assigned, replied, closed)
                  WHERE t.id = v.id
             """, rows, template='(%s, %s::timestamp, %s::timestamp, %s::timestamp, %s::timestamp)')
-            chunk.invalidate_recordset(
-                ['create_date', 'write_date', 'assign_date', 'first_response_date', 'close_date'])
+            chunk.invalidate_recordset([
+                'create_date', 'write_date', 'assign_date', 'last_assign_date', 'first_response_date', 'close_date'])
             for fname in ('assign_hours', 'close_hours', 'first_response_hours'):
                 self.env.add_to_compute(self._fields[fname], chunk)
             self._populate_sla_history(chunk, now)

@@ -3,9 +3,9 @@ from datetime import timedelta
 
 from freezegun import freeze_time
 
-from odoo import fields
+from odoo import SUPERUSER_ID, api, fields
 from odoo.exceptions import ValidationError
-from odoo.tests import tagged
+from odoo.tests import TransactionCase, tagged
 
 from .common import HelpdeskCommon
 
@@ -147,3 +147,54 @@ class TestKanbanState(HelpdeskCommon, FrozenTimeMixin):
         self.assertEqual(ticket.date_last_stage_update, day(2))
         self.stage_progress.legend_done = 'Waiting for review'
         self.assertEqual(ticket.legend_done, 'Waiting for review')
+
+
+@tagged('post_install', '-at_install')
+class TestAutoCloseConcurrency(TransactionCase):
+    """Two servers running the crons on one database: a ticket another transaction holds is left to it."""
+
+    def test_cron_skips_tickets_another_transaction_holds(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            team = env['helpdesk.team'].create({
+                'name': 'Scale-out Team', 'auto_close_ticket': True, 'auto_close_day': 1})
+            tickets = env['helpdesk.ticket'].create([{'name': 'Held', 'team_id': team.id},
+                                                     {'name': 'Free', 'team_id': team.id}])
+            env.flush_all()
+            old = fields.Datetime.now() - timedelta(days=5)
+            cr.execute("UPDATE helpdesk_ticket SET date_last_stage_update = %s WHERE id IN %s",
+                       [old, tuple(tickets.ids)])
+            cr.execute("UPDATE mail_message SET date = %s WHERE model = 'helpdesk.ticket' AND res_id IN %s",
+                       [old, tuple(tickets.ids)])
+            team_id, (held_id, free_id) = team.id, tickets.ids
+        self.addCleanup(self._cleanup, team_id)
+
+        def closing_lines(cr, ticket_id):
+            cr.execute("""SELECT count(*) FROM mail_message WHERE model = 'helpdesk.ticket' AND res_id = %s
+                           AND body::text LIKE '%%Closed automatically%%'""", [ticket_id])
+            return cr.fetchone()[0]
+
+        with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b:
+            # another server's run (or a reply) holds the first ticket
+            cr_a.execute("SELECT id FROM helpdesk_ticket WHERE id = %s FOR NO KEY UPDATE", [held_id])
+            env_b = api.Environment(cr_b, SUPERUSER_ID, {})
+            env_b['helpdesk.team']._cron_auto_close_tickets()
+            cr_b.commit()
+            cr_a.rollback()
+            env_b.invalidate_all()
+            held, free = env_b['helpdesk.ticket'].browse([held_id, free_id])
+            self.assertFalse(held.is_closed, "a held ticket is left to the transaction holding it")
+            self.assertTrue(free.is_closed)
+            # the next run closes it, and nothing is logged twice
+            for _run in range(2):
+                env_b['helpdesk.team']._cron_auto_close_tickets()
+                cr_b.commit()
+            env_b.invalidate_all()
+            self.assertTrue(held.is_closed)
+            self.assertEqual((closing_lines(cr_b, held_id), closing_lines(cr_b, free_id)), (1, 1))
+
+    def _cleanup(self, team_id):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env['helpdesk.ticket'].with_context(active_test=False).search([('team_id', '=', team_id)]).unlink()
+            env['helpdesk.team'].browse(team_id).unlink()

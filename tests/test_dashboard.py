@@ -10,7 +10,7 @@ from .common import HelpdeskSLACommon
 DASHBOARD_FIELDS = [
     'name', 'color', 'privacy_visibility', 'alias_email', 'use_sla', 'use_rating',
     'open_ticket_count', 'unassigned_ticket_count', 'urgent_ticket_count', 'my_ticket_count',
-    'sla_failed_ticket_count', 'dashboard_rating_avg', 'dashboard_graph_data',
+    'sla_failed_ticket_count', 'dashboard_rating_avg', 'dashboard_graph_data', 'dashboard_insight',
 ]
 WEDNESDAY = datetime(2024, 1, 10, 12, 0)
 
@@ -18,12 +18,13 @@ WEDNESDAY = datetime(2024, 1, 10, 12, 0)
 @tagged('post_install', '-at_install')
 class TestDashboard(HelpdeskSLACommon):
 
-    def _rate(self, ticket, value, when):
+    def _rate(self, ticket, value, when, rated_partner=None):
         with self._at(when):
             rating = self.env['rating.rating'].create({
                 'res_model_id': self.env['ir.model']._get_id('helpdesk.ticket'),
                 'res_id': ticket.id,
                 'partner_id': ticket.partner_id.id,
+                'rated_partner_id': rated_partner.id if rated_partner else False,
             })
             rating.write({'rating': value, 'consumed': True})
 
@@ -82,6 +83,77 @@ class TestDashboard(HelpdeskSLACommon):
         self.assertEqual([(day['opened'], day['closed']) for day in brussels][-2:], [(0, 0), (1, 2)])
         self.assertTrue(late)
 
+    def test_card_action_is_the_whole_pipeline(self):
+        """Clicking the card opens every ticket of the team, grouped by all its stages, folded ones included."""
+        solved = self._create_ticket(self.team, stage_id=self.stage_solved.id)
+        action = self.team.with_user(self.agent).action_view_tickets()
+        self.assertEqual(action['domain'], [('team_id', '=', self.team.id)])
+        self.assertEqual(action['context'], {'default_team_id': self.team.id}, "no default filter hides closed tickets")
+        Ticket = self.env['helpdesk.ticket'].with_user(self.agent).with_context(**action['context'])
+        groups = Ticket.web_read_group(action['domain'], ['stage_id'], ['stage_id'])['groups']
+        self.assertEqual([g['stage_id'][0] for g in groups], self.team.stage_ids.ids)
+        self.assertIn(solved, Ticket.search(action['domain']))
+        arch = self.env['helpdesk.team'].get_views([(False, 'kanban')])['views']['kanban']['arch']
+        self.assertIn('o_kanban_dashboard', arch)
+        self.assertIn('action="action_view_tickets"', arch)
+
+    def _insight(self, user):
+        team = self.team.with_user(user).with_context(tz='UTC')
+        team.invalidate_recordset()
+        return json.loads(team.dashboard_insight)
+
+    def test_insight_figures(self):
+        """Stages, 7/30-day resolution and time to close, SLA success, satisfaction, and My performance."""
+        self.team.use_rating = True
+        customer = self.env['res.partner'].create({'name': 'Ivy Customer'})
+        with self._at('2023-12-20 10:00:00'):  # a Wednesday, 21 days before
+            old = self.env['helpdesk.ticket'].create([
+                {'name': 'Old %s' % n, 'team_id': self.team.id, 'user_id': self.agent_2.id, 'partner_id': customer.id}
+                for n in range(2)])
+        with self._at('2024-01-02 10:00:00'):
+            old.stage_id = self.stage_solved  # 72 working hours each
+        self._create_sla(time=8)
+        with self._at('2024-01-08 10:00:00'):
+            t1, t2, t3, t4 = self.env['helpdesk.ticket'].create([
+                {'name': 'T%s' % n, 'team_id': self.team.id, 'partner_id': customer.id,
+                 'user_id': user.id}
+                for n, user in enumerate([self.agent, self.agent, self.agent_2, self.agent], 1)])
+        with self._at('2024-01-09 09:30:00'):
+            (t1 | t2).stage_id = self.stage_solved  # 7.5 working hours, SLA reached in time
+        with self._at('2024-01-09 11:00:00'):
+            t3.stage_id = self.stage_progress
+        with self._at(WEDNESDAY):
+            self.env['helpdesk.sla.status']._cron_fail_overdue()  # t3 and t4 missed Tuesday 10:00
+        self.assertEqual(t4.sla_status_ids.status, 'failed')
+        for ticket, value, partner, when in ((t1, 5, self.agent, '2024-01-09 12:00:00'),
+                                             (t2, 1, self.agent, '2024-01-09 12:00:00'),
+                                             (old[0], 5, self.agent_2, '2024-01-02 12:00:00')):
+            self._rate(ticket, value, when, rated_partner=partner.partner_id)
+
+        with self._at(WEDNESDAY):
+            insight = self._insight(self.agent)
+            rating_avg = self.team.with_context(tz='UTC').dashboard_rating_avg
+            other = self._insight(self.agent_2)
+        self.assertEqual([(s['name'], s['count']) for s in insight['stages']],
+                         [('New', 1), ('In Progress', 1), ('Waiting', 0)], "open tickets of the open stages")
+        week, month = insight['periods']
+        self.assertEqual((week['days'], week['resolution_rate'], week['close_hours']), (7, 50, 7.5))
+        self.assertEqual((month['days'], month['resolution_rate']), (30, 67))
+        self.assertAlmostEqual(month['close_hours'], 39.8, places=1)
+        self.assertEqual(insight['sla_success_rate'], 50, "2 reached in time, 2 failed")
+        self.assertEqual(insight['satisfaction_rate'], 67, "2 positive ratings out of 3")
+        self.assertEqual(rating_avg, 3)
+        self.assertEqual(insight['my'], {'open': 1, 'close_hours': 7.5, 'satisfaction_rate': 50, 'show': True})
+        self.assertEqual(other['my'], {'open': 1, 'close_hours': 72.0, 'satisfaction_rate': 100, 'show': True})
+
+    def test_insight_leaves_out_unused_features(self):
+        self.team.write({'use_sla': False, 'use_rating': False})
+        insight = self._insight(self.agent)
+        self.assertNotIn('sla_success_rate', insight)
+        self.assertNotIn('satisfaction_rate', insight)
+        self.assertEqual([p['resolution_rate'] for p in insight['periods']], [None, None], "no data is not 0%")
+        self.assertFalse(self._insight(self.agent_2)['my']['show'], "no ticket of the team: no My performance")
+
     def _read_dashboard(self, teams):
         Team = self.env['helpdesk.team'].with_user(self.manager).with_context(tz='UTC')
         return Team.web_search_read([('id', 'in', teams.ids)], {fname: {} for fname in DASHBOARD_FIELDS})
@@ -90,9 +162,10 @@ class TestDashboard(HelpdeskSLACommon):
         teams = self.env['helpdesk.team'].create([
             {'name': 'Dashboard Team %s' % n, 'privacy_visibility': 'internal', 'use_rating': True}
             for n in range(count)])
-        self.env['helpdesk.ticket'].create([
-            {'name': 'Ticket %s' % n, 'team_id': team.id, 'priority': str(n % 4)}
+        tickets = self.env['helpdesk.ticket'].create([
+            {'name': 'Ticket %s' % n, 'team_id': team.id, 'priority': str(n % 4), 'user_id': self.agent.id}
             for team in teams for n in range(3)])
+        tickets[::3].stage_id = self.stage_solved
         return teams
 
     @warmup
@@ -110,8 +183,9 @@ class TestDashboard(HelpdeskSLACommon):
         if self.warm:
             self.assertEqual(counts[0], counts[1])
         self.env.invalidate_all()
-        # teams (2, with their prefetched fields), aliases, the counters, the rating average, 2 for the graph
-        with self.assertQueryCount(7):
+        # teams (2, with their prefetched fields), aliases, the counters, 2 for the graph, and for the figures:
+        # closed tickets, created tickets, SLA statuses, ratings, the teams' stages (relation and names)
+        with self.assertQueryCount(12):
             self._read_dashboard(many)
 
 
@@ -137,3 +211,19 @@ class TestDashboardTour(HttpCase):
         self.assertTrue(late.sla_fail)
         self.assertFalse(on_time.sla_fail)
         self.start_tour('/web', 'helpdesk_ce_dashboard_tour', login='tour_hd_manager')
+
+    def test_card_opens_the_pipeline(self):
+        agent = self.env['res.users'].create({
+            'name': 'Pipeline Agent', 'login': 'tour_hd_pipeline', 'password': 'tour_hd_pipeline',
+            'groups_id': [(6, 0, self.env.ref('helpdesk_ce.group_helpdesk_user').ids)],
+        })
+        team = self.env['helpdesk.team'].create({
+            'name': 'Pipeline Team', 'privacy_visibility': 'internal', 'member_ids': [(4, agent.id)]})
+        tickets = self.env['helpdesk.ticket'].create([
+            {'name': 'Pipeline open ticket', 'team_id': team.id, 'user_id': agent.id},
+            {'name': 'Pipeline new ticket', 'team_id': team.id},
+            {'name': 'Pipeline solved ticket', 'team_id': team.id},
+            {'name': 'Pipeline solved ticket 2', 'team_id': team.id},
+        ])
+        tickets[2:].stage_id = self.env.ref('helpdesk_ce.stage_solved')
+        self.start_tour('/web', 'helpdesk_ce_team_pipeline_tour', login='tour_hd_pipeline')

@@ -3,6 +3,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.mail.tests.common import MailCase
 
+from .. import upgrades
 from .common import HelpdeskCommon
 
 EMAIL_TPL = """Return-Path: <whatever-2a840@postmaster.twitter.com>
@@ -149,7 +150,8 @@ class TestStageTemplates(HelpdeskCommon, MailCase):
 
     def test_rating_request_only_for_teams_using_ratings(self):
         rating_template = self.env.ref('helpdesk_ce.mail_template_ticket_rating')
-        self.assertEqual(self.stage_solved.template_id, rating_template)
+        self.assertEqual(self.stage_solved.rating_template_id, rating_template)
+        self.assertFalse(self.stage_solved.template_id)
         self.team_company.use_rating = True
         quiet = self._create_ticket(self.team_public, partner_id=self.customer.id, user_id=self.agent.id)
         rated = self._create_ticket(self.team_company, partner_id=self.customer.id, user_id=self.agent.id)
@@ -162,3 +164,34 @@ class TestStageTemplates(HelpdeskCommon, MailCase):
         self.assertTrue(request.subtype_id.internal, "the rating link stays private to the customer")
         self.assertFalse(quiet.message_ids.filtered(lambda m: '/rate/' in (m.body or '')))
         self.assertIn(self.customer, self._new_mails.recipient_ids, "queued for the mail cron")
+
+    def test_rating_template_field_not_body_text(self):
+        """The stage's rating template asks for a rating, whatever it says; its email template never does."""
+        self.team_company.use_rating = True
+        rating_template = self.env['mail.template'].create({
+            'name': 'Plain rating request', 'model_id': self.env['ir.model']._get_id('helpdesk.ticket'),
+            'subject': 'Rate us', 'partner_to': '{{ object.partner_id.id }}',
+            'body_html': '<p>Tell us how we did: <t t-out="object._rating_get_access_token()"/></p>',
+        })
+        email = self.env['mail.template'].create({
+            'name': 'Solved', 'model_id': self.env['ir.model']._get_id('helpdesk.ticket'),
+            'subject': 'Solved', 'body_html': '<p>Solved.</p>',
+        })
+        self.stage_solved.write({'rating_template_id': rating_template.id, 'template_id': email.id})
+        ticket = self._create_ticket(self.team_company, partner_id=self.customer.id, user_id=self.agent.id)
+        with self.mock_mail_gateway():
+            ticket.with_user(self.agent).stage_id = self.stage_solved
+        self.assertEqual(len(ticket.rating_ids), 1, "one rating request, from the rating template")
+        public = ticket.message_ids.filtered(lambda m: 'Solved.' in (m.body or ''))
+        self.assertEqual(public.subtype_id, self.env.ref('mail.mt_comment'), "the email template is a public reply")
+        self.assertTrue(ticket.message_ids.filtered(lambda m: 'Tell us how we did' in (m.body or '')))
+
+    def test_upgrade_moves_rating_templates(self):
+        rating_template = self.env.ref('helpdesk_ce.mail_template_ticket_rating')
+        received = self.env.ref('helpdesk_ce.mail_template_ticket_received')
+        self.stage_solved.write({'template_id': rating_template.id, 'rating_template_id': False})
+        upgrades.post_move_rating_templates(self.env)
+        self.assertEqual(self.stage_solved.rating_template_id, rating_template)
+        self.assertFalse(self.stage_solved.template_id)
+        self.assertEqual(self.stage_new.template_id, received, "other templates stay")
+        self.assertFalse(self.stage_new.rating_template_id)

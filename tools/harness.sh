@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Shared steps of `make run`, `make test` and `make lint`: find Odoo, start PostgreSQL, prepare the venv,
 # link this repository as the `helpdesk_ce` addon, write an Odoo configuration file, run the linters.
-# Usage: tools/harness.sh {check|prepare|config NAME DBNAME PORT|lint [ruff|pylint]}
+# Usage: tools/harness.sh {check|prepare|config NAME DBNAME PORT|lint [ruff|pylint]|oca}
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -117,10 +117,18 @@ CONF
     echo "$conf"
 }
 
+install_oca() {  # OCA helpdesk_mgmt 17.0, only for `make bench` to measure against (AGPL: never copied)
+    if [ ! -f "$BUILD/oca/odoo/addons/helpdesk_mgmt/__manifest__.py" ]; then
+        echo "helpdesk_ce: installing OCA helpdesk_mgmt 17.0 from PyPI into $BUILD/oca"
+        "$VENV/bin/pip" install -q --no-deps --target "$BUILD/oca" 'odoo-addon-helpdesk-mgmt>=17.0,<17.1'
+    fi
+}
+
 case "${1:-}" in
     check) check_odoo ;;
     prepare) check_odoo; ensure_postgres; ensure_venv; link_addon ;;
     config) write_config "$2" "$3" "$4" ;;
+    oca) install_oca ;;
     lint) lint "${2:-}" ;;
-    *) echo "usage: $0 {check|prepare|config NAME DBNAME PORT|lint [ruff|pylint]}" >&2; exit 64 ;;
+    *) echo "usage: $0 {check|prepare|config NAME DBNAME PORT|lint [ruff|pylint]|oca}" >&2; exit 64 ;;
 esac

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class HelpdeskTicketMergeLine(models.TransientModel):
@@ -17,3 +17,8 @@ class HelpdeskTicketMergeLine(models.TransientModel):
     partner_id = fields.Many2one(related='ticket_id.partner_id')
     ticket_create_date = fields.Datetime('Ticket Created on', related='ticket_id.create_date')
     stage_id = fields.Many2one(related='ticket_id.stage_id')
+
+    @api.constrains('ticket_id')
+    def _check_readable_ticket(self):
+        """A line shows its ticket's reference, team and customer: only for tickets the user may read."""
+        self.ticket_id.check_access_rule('read')

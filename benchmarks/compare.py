@@ -1,0 +1,423 @@
+#!/usr/bin/env python3
+"""helpdesk_ce against OCA helpdesk_mgmt 17.0: the same data, the same workloads, one ratio table.
+
+    make bench                                  # modest sizes, a few minutes
+    make bench BENCH_TICKETS=20000 BENCH_CREATES=300 BENCH_MAILS=500 BENCH_BIG=100000
+
+Each addon lives in its own database (`--ce` and `--oca` configuration files, written by `make bench`),
+populated the same way the first time (six teams: the three visibility levels of helpdesk_ce, each with 5
+and with 50 members; OCA gets the same six teams, it has no visibility levels), then:
+
+- one-by-one creation as the mail gateway and the form do it (a fresh cache and a commit per ticket) into a
+  5-member team (helpdesk_ce: automatic `balanced` assignment on), stage templates off, and (helpdesk_ce only,
+  OCA sends nothing) with the default acknowledgement email on *New*;
+- one batch creation;
+- the agent's ticket list as the web client loads it (count + first 80 rows, the list view's fields) for an
+  agent of each team, for the team's list and for "all tickets";
+- the portal `/my/tickets` page over HTTP (a server per database, on 127.0.0.1);
+- the mail gateway, `message_process` of mails from new senders.
+
+Nothing here is loaded by Odoo. Timings on a shared machine move: each figure is a median of several runs.
+"""
+import argparse
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+
+import odoo
+from odoo import SUPERUSER_ID, Command, api
+from odoo.tools import config
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TEAM_SIZES = (5, 50)
+VISIBILITIES = ('invited_internal', 'internal', 'portal')
+SUBJECTS = ["The printer jams", "Cannot log in", "Invoice is wrong", "Delivery is late", "Refund request",
+            "The app crashes", "Password reset", "Wrong item received", "Change my address", "Screen black"]
+MAIL = """From: {sender}
+To: support@example.com
+Subject: {subject}
+Message-ID: <{msg_id}@bench.example.com>
+Date: Fri, 10 Aug 2012 14:16:26 +0000
+MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+
+Hello, {subject}. Please help.
+"""
+
+
+class Addon:
+    """What differs between the two addons: model and field names, groups, stages."""
+    team_model = 'helpdesk.team'
+    members = 'member_ids'
+    agent_group = 'helpdesk_ce.group_helpdesk_user'
+    ticket_ref = 'ticket_ref'
+
+    def __init__(self, name, conf, port):
+        self.name, self.conf, self.port = name, conf, port
+
+    def team_values(self, name, visibility, member_ids):
+        return {'name': name, 'privacy_visibility': visibility, 'member_ids': [Command.set(member_ids)],
+                'auto_assignment': True, 'assign_method': 'balanced', 'use_sla': False}
+
+    def stages(self, env):
+        stages = env['helpdesk.stage'].search([])
+        return stages.filtered(lambda s: not s.fold), stages.filtered('fold')
+
+    def templates_off(self, env):
+        env['helpdesk.stage'].search([]).write({'template_id': False})
+
+    def templates_default(self, env):
+        env.ref('helpdesk_ce.stage_new').template_id = env.ref('helpdesk_ce.mail_template_ticket_received')
+
+    def ticket_values(self, name, team, stage, user, partner):
+        return {'name': name, 'team_id': team.id, 'stage_id': stage.id, 'user_id': user.id or False,
+                'partner_id': partner.id}
+
+
+class OcaAddon(Addon):
+    team_model = 'helpdesk.ticket.team'
+    members = 'user_ids'
+    agent_group = 'helpdesk_mgmt.group_helpdesk_user'
+    ticket_ref = 'number'
+
+    def team_values(self, name, visibility, member_ids):
+        return {'name': name, 'user_ids': [Command.set(member_ids)]}
+
+    def stages(self, env):
+        stages = env['helpdesk.ticket.stage'].search([])
+        return stages.filtered(lambda s: not s.closed), stages.filtered('closed')
+
+    def templates_off(self, env):
+        env['helpdesk.ticket.stage'].search([]).write({'mail_template_id': False})
+
+    def templates_default(self, env):
+        pass
+
+    def ticket_values(self, name, team, stage, user, partner):
+        return {'name': name, 'description': '<p>%s</p>' % name, 'team_id': team.id, 'stage_id': stage.id,
+                'user_id': user.id or False, 'partner_id': partner.id}
+
+
+@contextmanager
+def environment(addon):
+    if config.rcfile != addon.conf:  # Odoo parses its configuration once per process
+        config.parse_config(['-c', addon.conf, '--log-level=warn'])
+    registry = odoo.registry(config['db_name'])
+    with registry.cursor() as cr:
+        yield api.Environment(cr, SUPERUSER_ID, {})
+
+
+def median_ms(func, repeat):
+    timings = []
+    for _run in range(repeat):
+        start = time.perf_counter()
+        func()
+        timings.append((time.perf_counter() - start) * 1000)
+    return statistics.median(timings)
+
+
+class Bench:
+    def __init__(self, addon, args):
+        self.addon, self.args = addon, args
+        self.results = {}
+
+    def record(self, key, value, unit, queries=None):
+        self.results[key] = (value, unit, queries)
+        extra = '' if queries is None else ', %.1f queries' % queries
+        print('  %-8s %-52s %10.1f %s%s' % (self.addon.name, key, value, unit, extra), flush=True)
+
+    # ------------------------------------------------------------------ population
+    def populate(self, env, size):
+        addon = self.addon
+        param = 'helpdesk_bench.populated'
+        if env['ir.config_parameter'].get_param(param) == str(size):
+            return
+        if env['helpdesk.ticket'].search_count([], limit=1):
+            sys.exit("%s: the database holds tickets of another size; drop it first" % config['db_name'])
+        print('  %s: populating %s tickets' % (addon.name, size), flush=True)
+        group = env.ref(addon.agent_group)
+        Users = env['res.users'].with_context(no_reset_password=True, tracking_disable=True)
+        teams = env[addon.team_model]
+        agents_of = {}
+        for visibility in VISIBILITIES:
+            for team_size in TEAM_SIZES:
+                tag = '%s_%s' % (visibility, team_size)
+                agents = Users.create([{
+                    'name': 'Agent %s %s' % (tag, n), 'login': 'bench_%s_%s' % (tag, n),
+                    'email': 'agent_%s_%s@bench.example.com' % (tag, n), 'groups_id': [Command.set(group.ids)],
+                } for n in range(team_size)])
+                team = teams.create(addon.team_values('Team %s' % tag, visibility, agents.ids))
+                teams |= team
+                agents_of[team] = agents
+        customer = env['res.partner'].create({'name': 'Bench Customer', 'email': 'customer@bench.example.com'})
+        portal = Users.create({
+            'name': 'Portal Customer', 'login': 'bench_portal', 'password': 'bench_portal',
+            'email': 'portal@bench.example.com', 'groups_id': [Command.set(env.ref('base.group_portal').ids)]})
+        open_stages, closed_stages = addon.stages(env)
+        team_list = list(teams)
+        Ticket = env['helpdesk.ticket'].with_context(tracking_disable=True, mail_create_nolog=True, mail_notrack=True)
+        for start in range(0, size, 1000):
+            vals = []
+            for n in range(start, min(size, start + 1000)):
+                team = team_list[n % len(team_list)]
+                closed = n % 10 < 8
+                stages = closed_stages if closed else open_stages
+                agents = agents_of[team]
+                vals.append(addon.ticket_values(
+                    '%s %s' % (SUBJECTS[n % len(SUBJECTS)], n), team, stages[n % len(stages)],
+                    agents[n % len(agents)] if n % 5 else env['res.users'],
+                    portal.partner_id if n % 100 == 0 else customer))
+            Ticket.create(vals)
+            env.flush_all()
+            env.invalidate_all()
+            env.cr.commit()
+            print('  %s: %s tickets' % (addon.name, min(size, start + 1000)), flush=True)
+        env['ir.config_parameter'].set_param(param, str(size))
+        env.cr.execute('ANALYZE')
+        env.cr.commit()
+
+    def multiply(self, env, size):
+        """Copies of the populated tickets, in SQL, up to `size`: a large database in seconds, made the same
+        way for both addons (followers are not copied: agents see tickets through their teams' rules)."""
+        count = env['helpdesk.ticket'].search_count([])
+        if count >= size:
+            return
+        env.cr.execute("""SELECT column_name FROM information_schema.columns
+                           WHERE table_name = 'helpdesk_ticket'
+                             AND column_name NOT IN ('id', 'ticket_ref', 'access_token')""")
+        columns = ', '.join('"%s"' % row[0] for row in env.cr.fetchall())
+        while count < size:
+            env.cr.execute("""INSERT INTO helpdesk_ticket (%s) SELECT %s FROM helpdesk_ticket ORDER BY id LIMIT %%s"""
+                           % (columns, columns), [min(count, size - count)])
+            count += env.cr.rowcount
+        env.cr.execute("UPDATE helpdesk_ticket SET ticket_ref = 'HDB' || id WHERE ticket_ref IS NULL")
+        env.cr.execute('ANALYZE')
+        env.cr.commit()
+        print('  %s: %s tickets' % (self.addon.name, count), flush=True)
+
+    # ------------------------------------------------------------------ workloads
+    def teams(self, env):
+        return env[self.addon.team_model].search([('name', '=like', 'Team %')], order='id')
+
+    def create_one_by_one(self, env, key, count):
+        addon = self.addon
+        team = self.teams(env)[0]  # private / OCA's first team, 5 members
+        customer = env['res.partner'].search([('email', '=', 'customer@bench.example.com')], limit=1)
+        env.cr.commit()
+        Ticket = env['helpdesk.ticket']
+        queries = 0
+        start = time.perf_counter()
+        for n in range(count):
+            env.invalidate_all()
+            before = env.cr.sql_log_count
+            values = {'name': 'One by one %s' % n, 'team_id': team.id, 'partner_id': customer.id}
+            if isinstance(addon, OcaAddon):
+                values['description'] = '<p>One by one %s</p>' % n
+            Ticket.create(values)
+            env.flush_all()
+            queries += env.cr.sql_log_count - before
+            env.cr.commit()
+        elapsed = time.perf_counter() - start
+        self.record(key, count / elapsed, 'tickets/s', queries / count)
+
+    def create_batch(self, env, count):
+        addon = self.addon
+        team = self.teams(env)[0]
+        customer = env['res.partner'].search([('email', '=', 'customer@bench.example.com')], limit=1)
+        env.cr.commit()
+        env.invalidate_all()
+        before = env.cr.sql_log_count
+        start = time.perf_counter()
+        values = [{'name': 'Batch %s' % n, 'team_id': team.id, 'partner_id': customer.id} for n in range(count)]
+        if isinstance(addon, OcaAddon):
+            for vals in values:
+                vals['description'] = '<p>%s</p>' % vals['name']
+        env['helpdesk.ticket'].create(values)
+        env.flush_all()
+        env.cr.commit()
+        elapsed = time.perf_counter() - start
+        self.record('create: batch of %s' % count, count / elapsed, 'tickets/s',
+                    (env.cr.sql_log_count - before) / count)
+
+    def list_spec(self, env):
+        view = env['helpdesk.ticket'].get_views([(False, 'list')])['views']['list']['arch']
+        spec = {}
+        fields = env['helpdesk.ticket']._fields
+        for fname in re.findall(r'<field name="([a-z_0-9]+)"', view):
+            field = fields.get(fname)
+            if field is None:
+                continue
+            spec[fname] = {'fields': {'display_name': {}}} if field.relational else {}
+        return spec
+
+    def agent_pages(self, env, prefix=''):
+        spec = self.list_spec(env)
+        for team, visibility, team_size in self.team_matrix(env):
+            agent = team[self.addon.members][-1]
+            Ticket = env['helpdesk.ticket'].with_user(agent)
+            for label, domain in (('team list', [('team_id', '=', team.id)]), ('all tickets', [])):
+                def page():
+                    env.invalidate_all()
+                    Ticket.web_search_read(domain, spec, limit=80, count_limit=10001)
+                page()  # warm the caches of the registry (rules, views)
+                env.cr.sql_log_count = 0
+                ms = median_ms(page, self.args.repeat)
+                self.record('%sagent page, %s, %s members: %s' % (prefix, visibility, team_size, label), ms, 'ms')
+
+    def team_matrix(self, env):
+        teams = self.teams(env)
+        for team in teams:
+            visibility, team_size = team.name.split(' ', 1)[1].rsplit('_', 1)
+            yield team, visibility, int(team_size)
+
+    def portal_page(self):
+        """GET /my/tickets as the portal customer, over HTTP, on a server of our own."""
+        import requests
+        port = self.addon.port
+        cmd = [sys.executable, os.path.join(os.environ.get('ODOO_HOME', '/opt/odoo17'), 'odoo-bin'),
+               '-c', self.addon.conf, '--http-port=%s' % port, '--max-cron-threads=0', '--workers=0',
+               '--http-interface=127.0.0.1', '--log-level=warn']
+        server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        base = 'http://127.0.0.1:%s' % port
+        try:
+            session = requests.Session()
+            for _try in range(120):
+                try:
+                    page = session.get(base + '/web/login', timeout=300)
+                    break
+                except requests.ConnectionError:
+                    time.sleep(1)
+            else:
+                raise RuntimeError('the server on port %s never answered' % port)
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+            session.post(base + '/web/login', data={
+                'login': 'bench_portal', 'password': 'bench_portal', 'csrf_token': csrf, 'redirect': '/my'})
+            response = session.get(base + '/my/tickets')
+            response.raise_for_status()
+            ms = median_ms(lambda: session.get(base + '/my/tickets').raise_for_status(), self.args.repeat * 3)
+            self.record('portal /my/tickets', ms, 'ms')
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+
+    def mail_gateway(self, env, count):
+        team = self.teams(env)[0]
+        env.cr.commit()
+        queries = 0
+        stamp = int(time.time())
+        start = time.perf_counter()
+        for n in range(count):
+            env.invalidate_all()
+            before = env.cr.sql_log_count
+            mail = MAIL.format(sender='New Sender %s <sender%s.%s@bench.example.com>' % (n, stamp, n),
+                               subject='%s %s' % (SUBJECTS[n % len(SUBJECTS)], n), msg_id='%s-%s' % (stamp, n))
+            env['mail.thread'].message_process('helpdesk.ticket', mail, custom_values={'team_id': team.id})
+            env.flush_all()
+            queries += env.cr.sql_log_count - before
+            env.cr.commit()
+        elapsed = time.perf_counter() - start
+        self.record('mail gateway: %s mails, new senders' % count, count / elapsed, 'mails/s', queries / count)
+
+
+def run(addon, args, size):
+    bench = Bench(addon, args)
+    with environment(addon) as env:
+        bench.populate(env, min(size, args.orm_size))
+        bench.multiply(env, size)
+        bench.agent_pages(env)
+    bench.portal_page()
+    with environment(addon) as env:
+        bench.addon.templates_off(env)
+        bench.create_one_by_one(env, 'create: one by one, stage templates off', args.creates)
+        if not isinstance(addon, OcaAddon):
+            bench.addon.templates_default(env)
+            bench.create_one_by_one(env, 'create: one by one, acknowledgement on', args.creates)
+            bench.addon.templates_off(env)
+        bench.create_batch(env, args.batch)
+        bench.mail_gateway(env, args.mails)
+        env.cr.commit()
+    return bench.results
+
+
+def run_one(args):
+    """In a process of its own (Odoo parses its configuration once per process)."""
+    import json
+    addon_class = OcaAddon if args.run == 'oca' else Addon
+    addon = addon_class(args.run, args.config, args.port)
+    if args.run == 'big':
+        bench = Bench(addon, args)
+        with environment(addon) as env:
+            bench.populate(env, min(args.tickets, args.orm_size))
+            bench.multiply(env, args.tickets)
+            bench.agent_pages(env, prefix='%sk: ' % (args.tickets // 1000))
+        results = bench.results
+    else:
+        results = run(addon, args, args.tickets)
+    with open(args.out, 'w') as out:
+        json.dump(results, out)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--ce', help="Odoo configuration of the helpdesk_ce database")
+    parser.add_argument('--oca', help="Odoo configuration of the helpdesk_mgmt database")
+    parser.add_argument('--big', help="Odoo configuration of a second helpdesk_ce database, --big-size tickets")
+    parser.add_argument('--tickets', type=int, default=5000)
+    parser.add_argument('--big-size', type=int, default=0)
+    parser.add_argument('--creates', type=int, default=100)
+    parser.add_argument('--batch', type=int, default=500)
+    parser.add_argument('--mails', type=int, default=100)
+    parser.add_argument('--repeat', type=int, default=5)
+    parser.add_argument('--orm-size', type=int, default=5000,
+                        help="tickets made through the ORM; more are SQL copies of them")
+    parser.add_argument('--run', choices=['ce', 'oca', 'big'], help=argparse.SUPPRESS)
+    parser.add_argument('--config', help=argparse.SUPPRESS)
+    parser.add_argument('--port', type=int, help=argparse.SUPPRESS)
+    parser.add_argument('--out', help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.run:
+        return run_one(args)
+    import json
+    import tempfile
+    common = ['--orm-size', str(args.orm_size), '--creates', str(args.creates), '--batch', str(args.batch),
+              '--mails', str(args.mails),
+              '--repeat', str(args.repeat)]
+    runs = [('ce', args.ce, args.tickets, 8471), ('oca', args.oca, args.tickets, 8472)]
+    if args.big and args.big_size:
+        runs.append(('big', args.big, args.big_size, 8473))
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, conf, size, port in runs:
+            if not conf:
+                continue
+            out = os.path.join(tmp, name + '.json')
+            subprocess.run([sys.executable, __file__, '--run', name, '--config', conf, '--port', str(port),
+                            '--tickets', str(size), '--out', out] + common, check=True)
+            with open(out) as result:
+                results[name] = json.load(result)
+    print('\n%-60s %16s %16s %8s' % ('workload (%s tickets)' % args.tickets, 'helpdesk_ce', 'OCA', 'ratio'))
+    for key, (value, unit, queries) in results['ce'].items():
+        oca_key = key.replace('acknowledgement on', 'stage templates off')
+        oca = results.get('oca', {}).get(oca_key)
+        if oca is None:
+            print('%-60s %16s %16s %8s' % (key, fmt(value, unit, queries), '-', '-'))
+            continue
+        # above 1 helpdesk_ce is better: throughput ours/theirs, time theirs/ours
+        ratio = value / oca[0] if unit != 'ms' else oca[0] / value
+        print('%-60s %16s %16s %7.2fx' % (key, fmt(value, unit, queries), fmt(*oca), ratio))
+    for key, (value, unit, queries) in results.get('big', {}).items():
+        print('%-60s %16s %16s %8s' % (key, fmt(value, unit, queries), '-', '-'))
+
+
+def fmt(value, unit, queries):
+    text = '%.1f %s' % (value, {'tickets/s': '/s', 'mails/s': '/s', 'ms': 'ms'}[unit])
+    return text + (' %.0fq' % queries if queries is not None else '')
+
+
+if __name__ == '__main__':
+    main()

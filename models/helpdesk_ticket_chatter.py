@@ -1,0 +1,81 @@
+from odoo import _, api, models
+from odoo.exceptions import AccessError
+
+# The arguments of a customer's post: those the portal chatter itself gives message_post
+# (portal/controllers/mail.py, _message_post_helper), values checked below.
+SHARE_POST_ARGS = frozenset({
+    'body', 'message_type', 'subtype_xmlid', 'subtype_id', 'author_id', 'email_from', 'attachment_ids',
+    'send_after_commit',
+})
+
+
+class HelpdeskTicket(models.Model):
+    """What customers (share users) may do in a ticket's chatter, whatever the RPC path.
+
+    ``_mail_post_access = 'read'`` lets a customer who reads a ticket post on it, so that the portal chatter
+    works; Odoo then lets the caller choose the author, recipients, subtype, date, layout, rating... Checked
+    here, on the model, a customer posts what the portal chatter posts: a comment, in their own name, to the
+    ticket's followers, with their own uploads. Trusted code running in sudo (the portal controllers, the mail
+    gateway) is not concerned.
+    """
+    _inherit = 'helpdesk.ticket'
+
+    def _helpdesk_is_share_call(self):
+        """A share user (portal or public) acting through their own rights, not trusted code in sudo."""
+        return not self.env.su and self.env.user.share
+
+    @api.returns('mail.message', lambda value: value.id)
+    def message_post(self, **kwargs):
+        """A customer's post is checked, then made in sudo, as the portal chatter makes it.
+
+        Sudo only after the explicit check: besides, Odoo's non-sudo post fails for customers as soon as the
+        ticket's customer is notified (signing their portal link needs an employee).
+        """
+        if self.env.user.share:
+            # portal_rating's chatter passes these along, even in sudo: ratings come from rating requests only
+            if kwargs.pop('rating_value', None):
+                raise AccessError(_("Customers rate a ticket from the rating request they receive."))
+            kwargs.pop('rating_feedback', None)
+        if not self._helpdesk_is_share_call():
+            return super().message_post(**kwargs)
+        self.ensure_one()
+        self._helpdesk_check_share_post(kwargs)
+        kwargs.setdefault('author_id', self.env.user.partner_id.id)
+        message = super(HelpdeskTicket, self.sudo()).message_post(**kwargs)
+        return message.sudo(False)
+
+    def _helpdesk_check_share_post(self, values):
+        """Refuse anything a customer could not do from the portal chatter (AccessError)."""
+        self.check_access_rights('read')
+        self.check_access_rule('read')
+        unexpected = sorted(set(values) - SHARE_POST_ARGS)
+        if unexpected:
+            raise AccessError(_("Customers cannot set these on their messages: %s.", ", ".join(unexpected)))
+        partner = self.env.user.partner_id
+        if values.get('author_id', partner.id) != partner.id:
+            raise AccessError(_("Customers can only post in their own name."))
+        if values.get('email_from') not in (None, partner.email_formatted):
+            raise AccessError(_("Customers can only post from their own address."))
+        comment = self.env.ref('mail.mt_comment')
+        subtype_id = values.get('subtype_id')
+        if values.get('subtype_xmlid'):
+            subtype_id = self.env['ir.model.data']._xmlid_to_res_id(values['subtype_xmlid'], raise_if_not_found=False)
+        if values.get('message_type') != 'comment' or subtype_id != comment.id:
+            raise AccessError(_("Customers can only post public comments (message type \"comment\", "
+                                "subtype \"mail.mt_comment\")."))
+
+    def message_post_with_source(self, source_ref, render_values=None, message_type='notification',
+                                 subtype_xmlid=False, subtype_id=False, **kwargs):
+        """Templates and views are rendered for agents and automations, never at a customer's choice."""
+        if self._helpdesk_is_share_call():
+            raise AccessError(_("Customers cannot post messages rendered from templates."))
+        return super().message_post_with_source(
+            source_ref, render_values=render_values, message_type=message_type, subtype_xmlid=subtype_xmlid,
+            subtype_id=subtype_id, **kwargs)
+
+    def _message_update_content(self, message, body, attachment_ids=None, partner_ids=None, strict=True, **kwargs):
+        """Customers may edit the words of their own comments (as Odoo allows), not mention anyone in them."""
+        if partner_ids and self._helpdesk_is_share_call():
+            raise AccessError(_("Customers cannot mention people in their messages."))
+        return super()._message_update_content(
+            message, body, attachment_ids=attachment_ids, partner_ids=partner_ids, strict=strict, **kwargs)
