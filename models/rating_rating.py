@@ -7,7 +7,7 @@ class RatingRating(models.Model):
     # what the record rules of helpdesk ratings go through: a rating shows its ticket's subject, the customer
     # and their feedback, so it is visible exactly where its ticket is
     helpdesk_ticket_id = fields.Many2one(
-        'helpdesk.ticket', 'Helpdesk Ticket', compute='_compute_helpdesk_ticket_id', store=True,
+        'helpdesk.ticket', compute='_compute_helpdesk_ticket_id', store=True,
         index='btree_not_null')
 
     @api.depends('res_model', 'res_id')
