@@ -89,11 +89,11 @@ class TestTranslatedEmails(TranslatedMixin, HelpdeskCommon, MailCase):
                     {'name': 'Customer %s' % lang, 'email': '%s@example.com' % lang.lower(), 'lang': lang})
                 with self.mock_mail_gateway():
                     ticket = self._create_ticket(self.team_public, partner_id=customer.id)
-                sent = [mail for mail in self._mails if customer.email in ','.join(mail['email_to'])]
-                self.assertEqual(len(sent), 1)
-                self.assertIn(subject, sent[0]['subject'])
-                self.assertIn(ticket.ticket_ref, sent[0]['subject'])
-                self.assertIn(body, sent[0]['body'])
+                mail = self._new_mails.filtered(lambda mail: customer in mail.recipient_ids)  # sent or queued
+                self.assertEqual(len(mail), 1)
+                self.assertIn(subject, mail.subject)
+                self.assertIn(ticket.ticket_ref, mail.subject)
+                self.assertIn(body, mail.body_html)
 
     def test_rating_request_in_the_customers_language(self):
         self.team_public.use_rating = True
