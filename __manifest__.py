@@ -28,6 +28,7 @@
         'views/res_config_settings_views.xml',
         'wizard/helpdesk_ticket_merge_views.xml',
         'wizard/helpdesk_ticket_convert_lead_views.xml',
+        'wizard/helpdesk_ticket_assign_views.xml',
     ],
     'demo': [
         'demo/helpdesk_demo.xml',

@@ -31,7 +31,7 @@ from contextlib import contextmanager
 
 import odoo
 from odoo import SUPERUSER_ID, Command, api
-from odoo.tools import config
+from odoo.tools import SQL, config
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TEAM_SIZES = (5, 50)
@@ -189,13 +189,14 @@ class Bench:
             return
         env.cr.execute("""SELECT column_name FROM information_schema.columns
                            WHERE table_name = 'helpdesk_ticket'
-                             AND column_name NOT IN ('id', 'ticket_ref', 'access_token')""")
+                             AND column_name NOT IN ('id', %s, 'access_token')""", [self.addon.ticket_ref])
         columns = ', '.join('"%s"' % row[0] for row in env.cr.fetchall())
         while count < size:
             env.cr.execute("""INSERT INTO helpdesk_ticket (%s) SELECT %s FROM helpdesk_ticket ORDER BY id LIMIT %%s"""
                            % (columns, columns), [min(count, size - count)])
             count += env.cr.rowcount
-        env.cr.execute("UPDATE helpdesk_ticket SET ticket_ref = 'HDB' || id WHERE ticket_ref IS NULL")
+        env.cr.execute(SQL("UPDATE helpdesk_ticket SET %s = 'HDB' || id WHERE %s IS NULL",
+                           SQL.identifier(self.addon.ticket_ref), SQL.identifier(self.addon.ticket_ref)))
         env.cr.execute('ANALYZE')
         env.cr.commit()
         print('  %s: %s tickets' % (self.addon.name, count), flush=True)

@@ -36,8 +36,15 @@ def helpdesk_public_team(team_key, *switches):
     return Team.search(domain, limit=1)
 
 
-class HelpdeskTicketForm(http.Controller):
-    """The public ticket form of a team. Visitors are strangers: validate everything, create nothing on error."""
+def helpdesk_form_teams():
+    """The teams anyone may file a ticket in: public teams with their form on (sudo-ed)."""
+    return request.env['helpdesk.team'].sudo().search(
+        [('privacy_visibility', '=', 'portal'), ('use_website_helpdesk_form', '=', True)])
+
+
+class HelpdeskTicketFormMixin:
+    """Validation, limits and ticket creation shared by every web form that creates tickets: the public form
+    of a team and the portal's New Ticket page. What people type is never trusted."""
 
     def _helpdesk_form_limit(self, key):
         param = request.env['ir.config_parameter'].sudo().get_param('helpdesk_ce.form_%s' % key) or ''
@@ -49,59 +56,6 @@ class HelpdeskTicketForm(http.Controller):
             'max_attachment_size_mb': round(self._helpdesk_form_limit('max_attachment_size') / 1048576, 1),
             'max_total_size_mb': round(self._helpdesk_form_limit('max_total_size') / 1048576, 1),
         }
-
-    def _helpdesk_form_render(self, team, values=None, errors=None, status=200):
-        user = request.env.user
-        values = dict(values or {})
-        if not user._is_public():
-            # a logged-in user submits as themselves
-            values.update(partner_name=user.partner_id.name, partner_email=user.partner_id.email)
-        return request.render('helpdesk_ce.helpdesk_ticket_form', {
-            'team': team,
-            'form_action': '/helpdesk/%s/submit' % slug(team),
-            'values': values,
-            'errors': errors or {},
-            'is_public_user': user._is_public(),
-            'limits': self._helpdesk_form_limits_display(),
-            'honeypot_field': HONEYPOT_FIELD,
-        }, status=status)
-
-    @http.route('/helpdesk/<string:team>', type='http', auth='public', website=True, sitemap=False)
-    def helpdesk_ticket_form(self, team, **kwargs):
-        team_sudo = helpdesk_public_team(team, 'use_website_helpdesk_form')
-        if not team_sudo:
-            return not_found(team)
-        return self._helpdesk_form_render(team_sudo)
-
-    # CSRF is checked below, so that a stale form comes back with its content and an explanation
-    @http.route('/helpdesk/<string:team>/submit', type='http', auth='public', methods=['POST'], website=True,
-                csrf=False, sitemap=False)
-    def helpdesk_ticket_submit(self, team, **post):
-        team_sudo = helpdesk_public_team(team, 'use_website_helpdesk_form')
-        if not team_sudo:
-            return not_found(team)
-        files = [f for f in request.httprequest.files.getlist('attachments') if f.filename]
-        values = {key: (post.get(key) or '').strip() for key in FIELD_MAX_LENGTHS}
-        user = request.env.user
-        if not user._is_public():
-            values.update(partner_name=user.partner_id.name, partner_email=user.partner_id.email or '')
-        errors = self._helpdesk_form_validate(post, values, files)
-        customer = author = request.env['res.partner']
-        if not errors:
-            if user._is_public():
-                customer, author, error = self._helpdesk_form_visitor_partners(values)
-                if error:
-                    errors['partner_email'] = error
-            else:
-                customer = author = user.partner_id
-        if errors:
-            return self._helpdesk_form_render(team_sudo, values, errors, status=400)
-        ticket = self._helpdesk_form_create_ticket(team_sudo, customer, author, values, files)
-        return request.render('helpdesk_ce.helpdesk_ticket_form_done', {
-            'team': team_sudo,
-            'ticket_ref': ticket.ticket_ref,
-            'portal_url': self._helpdesk_form_portal_url(ticket),
-        })
 
     def _helpdesk_form_validate(self, post, values, files):
         """:return dict: field name (or 'form', 'attachments') -> error message"""
@@ -207,3 +161,60 @@ class HelpdeskTicketForm(http.Controller):
         if not ticket_as_user.check_access_rights('read', raise_exception=False):
             return False
         return '/my/tickets/%s' % ticket.id if ticket_as_user._filter_access_rules('read') else False
+
+
+class HelpdeskTicketForm(HelpdeskTicketFormMixin, http.Controller):
+    """The public ticket form of a team. Visitors are strangers: validate everything, create nothing on error."""
+
+    def _helpdesk_form_render(self, team, values=None, errors=None, status=200):
+        user = request.env.user
+        values = dict(values or {})
+        if not user._is_public():
+            # a logged-in user submits as themselves
+            values.update(partner_name=user.partner_id.name, partner_email=user.partner_id.email)
+        return request.render('helpdesk_ce.helpdesk_ticket_form', {
+            'team': team,
+            'form_action': '/helpdesk/%s/submit' % slug(team),
+            'values': values,
+            'errors': errors or {},
+            'is_public_user': user._is_public(),
+            'limits': self._helpdesk_form_limits_display(),
+            'honeypot_field': HONEYPOT_FIELD,
+        }, status=status)
+
+    @http.route('/helpdesk/<string:team>', type='http', auth='public', website=True, sitemap=False)
+    def helpdesk_ticket_form(self, team, **kwargs):
+        team_sudo = helpdesk_public_team(team, 'use_website_helpdesk_form')
+        if not team_sudo:
+            return not_found(team)
+        return self._helpdesk_form_render(team_sudo)
+
+    # CSRF is checked below, so that a stale form comes back with its content and an explanation
+    @http.route('/helpdesk/<string:team>/submit', type='http', auth='public', methods=['POST'], website=True,
+                csrf=False, sitemap=False)
+    def helpdesk_ticket_submit(self, team, **post):
+        team_sudo = helpdesk_public_team(team, 'use_website_helpdesk_form')
+        if not team_sudo:
+            return not_found(team)
+        files = [f for f in request.httprequest.files.getlist('attachments') if f.filename]
+        values = {key: (post.get(key) or '').strip() for key in FIELD_MAX_LENGTHS}
+        user = request.env.user
+        if not user._is_public():
+            values.update(partner_name=user.partner_id.name, partner_email=user.partner_id.email or '')
+        errors = self._helpdesk_form_validate(post, values, files)
+        customer = author = request.env['res.partner']
+        if not errors:
+            if user._is_public():
+                customer, author, error = self._helpdesk_form_visitor_partners(values)
+                if error:
+                    errors['partner_email'] = error
+            else:
+                customer = author = user.partner_id
+        if errors:
+            return self._helpdesk_form_render(team_sudo, values, errors, status=400)
+        ticket = self._helpdesk_form_create_ticket(team_sudo, customer, author, values, files)
+        return request.render('helpdesk_ce.helpdesk_ticket_form_done', {
+            'team': team_sudo,
+            'ticket_ref': ticket.ticket_ref,
+            'portal_url': self._helpdesk_form_portal_url(ticket),
+        })

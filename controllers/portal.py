@@ -11,14 +11,23 @@ from odoo.tools import groupby as groupbyelem
 
 from odoo.addons.portal.controllers.portal import CustomerPortal, pager as portal_pager
 
-from .utils import has_control_chars, is_token, parse_count, validate_csrf
+from .form import FIELD_MAX_LENGTHS, HONEYPOT_FIELD, HelpdeskTicketFormMixin, helpdesk_form_teams
+from .utils import has_control_chars, is_token, parse_count, parse_id, validate_csrf
 
 # group-by key of the portal list -> ticket field
 TICKET_GROUPBY_FIELDS = {'team': 'team_id', 'stage': 'stage_id'}
 
 
-class HelpdeskCustomerPortal(CustomerPortal):
+class HelpdeskCustomerPortal(HelpdeskTicketFormMixin, CustomerPortal):
     """My Account > Tickets. Record rules decide what a user sees; an access token opens one ticket."""
+
+    @http.route()
+    def home(self, **kw):
+        """My Account offers New Ticket when some team takes tickets online."""
+        response = super().home(**kw)
+        if getattr(response, 'qcontext', None) is not None:
+            response.qcontext['helpdesk_form_teams'] = helpdesk_form_teams()
+        return response
 
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
@@ -155,6 +164,7 @@ class HelpdeskCustomerPortal(CustomerPortal):
             'groupby': groupby,
             'search_in': search_in,
             'search': search,
+            'helpdesk_form_teams': helpdesk_form_teams(),
         })
         return request.render('helpdesk_ce.portal_my_tickets', values)
 
@@ -210,3 +220,52 @@ class HelpdeskCustomerPortal(CustomerPortal):
         if access_token:
             url += '?' + urls.url_encode({'access_token': access_token})
         return request.redirect(url)
+
+    # ------------------------------------------------------------
+    # New ticket
+    # ------------------------------------------------------------
+
+    @http.route('/my/tickets/new', type='http', auth='user', methods=['GET', 'POST'], website=True, csrf=False,
+                sitemap=False)
+    def portal_new_ticket(self, **post):
+        """My Account > Tickets > New Ticket: the user files a ticket as their own contact, in a public team
+        with its form on. Only a POST with a valid CSRF token creates (checked with the other fields, so that
+        a stale page comes back with what was typed); bad input shows the page again and creates nothing."""
+        teams = helpdesk_form_teams()
+        if not teams:
+            raise NotFound()
+        if request.httprequest.method != 'POST':
+            values = {'team_id': parse_id(post.get('team_id'))}
+            return self._helpdesk_new_ticket_render(teams, values)
+        files = [f for f in request.httprequest.files.getlist('attachments') if f.filename]
+        partner = request.env.user.partner_id
+        values = {key: (post.get(key) or '').strip() for key in ('name', 'description')}
+        values.update(partner_name=partner.name or '', partner_email=partner.email or '')
+        team = teams if len(teams) == 1 else teams.filtered(lambda t: str(t.id) == post.get('team_id'))
+        values['team_id'] = team.id
+        errors = self._helpdesk_form_validate(post, values, files)
+        if 'partner_name' in errors or 'partner_email' in errors:
+            errors.pop('partner_name', None)
+            errors.pop('partner_email', None)
+            errors.setdefault('form', _(
+                "Your contact details need a name and a valid email address, so that we can answer you: "
+                "please complete them in My Account."))
+        if not team:
+            errors['team_id'] = _("Please choose the team your request is for.")
+        if errors:
+            return self._helpdesk_new_ticket_render(teams, values, errors, status=400)
+        ticket = self._helpdesk_form_create_ticket(team, partner, partner, values, files)
+        return request.redirect(self._helpdesk_form_portal_url(ticket) or '/my/tickets')
+
+    def _helpdesk_new_ticket_render(self, teams, values, errors=None, status=200):
+        page_values = self._prepare_portal_layout_values()
+        page_values.update({
+            'page_name': 'helpdesk_ticket_new',
+            'teams': teams,
+            'values': values,
+            'errors': errors or {},
+            'limits': self._helpdesk_form_limits_display(),
+            'max_lengths': FIELD_MAX_LENGTHS,
+            'honeypot_field': HONEYPOT_FIELD,
+        })
+        return request.render('helpdesk_ce.portal_new_ticket', page_values, status=status)

@@ -13,9 +13,11 @@ from markupsafe import Markup
 from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
 from odoo import SUPERUSER_ID, _, api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL, email_normalize, split_every
+
+from odoo.addons.http_routing.models.ir_http import slug
 
 PRIVACY_VISIBILITY = [
     ('invited_internal', 'Invited internal users (private)'),
@@ -98,7 +100,12 @@ class HelpdeskTeam(models.Model):
     ], string='Assignment Method', default='randomly', required=True)
 
     # channels and features
-    use_website_helpdesk_form = fields.Boolean('Website Form')
+    use_website_helpdesk_form = fields.Boolean(
+        'Website Form', compute='_compute_use_website_helpdesk_form', store=True, readonly=False,
+        help="Customers and visitors submit tickets on the team's public page. A team offers its form when it "
+             "becomes public (you may turn it off); only public teams have one.")
+    website_form_url = fields.Char(
+        'Form URL', compute='_compute_website_form_url', help="Address of the team's public ticket form.")
     use_rating = fields.Boolean('Customer Ratings')
     rating_publish = fields.Boolean('Publish Ratings', help="Show the team's ratings on a public page.")
     use_sla = fields.Boolean('SLA Policies', default=True)
@@ -158,6 +165,18 @@ class HelpdeskTeam(models.Model):
     dashboard_graph_data = fields.Text(
         compute='_compute_dashboard_graph_data', help="Tickets opened and closed per day over the last 7 days.")
     sla_ids = fields.One2many('helpdesk.sla', 'team_id', string="Team's SLA Policies")
+
+    @api.depends('privacy_visibility')
+    def _compute_use_website_helpdesk_form(self):
+        """Public teams offer their form by default; the others cannot have one (the page answers 404)."""
+        for team in self:
+            team.use_website_helpdesk_form = team.privacy_visibility == 'portal'
+
+    @api.depends('name', 'privacy_visibility', 'use_website_helpdesk_form')
+    def _compute_website_form_url(self):
+        for team in self:
+            team.website_form_url = team._origin.id and team.privacy_visibility == 'portal' \
+                and team.use_website_helpdesk_form and '%s/helpdesk/%s' % (team.get_base_url(), slug(team._origin))
 
     @api.depends('message_partner_ids')
     def _compute_follow_all_partner_ids(self):
@@ -560,7 +579,7 @@ class HelpdeskTeam(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _cron_auto_close_tickets(self, batch_size=200, limit=5000):
+    def _cron_auto_close_tickets(self, batch_size=200, limit=5000, auto_commit=None):
         """Close the tickets that saw no message of any kind and no stage change for their team's
         inactive period. One search covers every team; tickets are moved and logged batch by batch.
         A run closes at most `limit` tickets in its one transaction and, when more wait, runs the cron
@@ -568,8 +587,10 @@ class HelpdeskTeam(models.Model):
 
         A reply may arrive, an agent may act, or another server may run this cron between the search and
         the closing: each batch is locked (tickets another transaction holds are skipped: it acts on them)
-        and searched again under the lock, just before it is closed.
-        """
+        and searched again under the lock, just before it is closed: a ticket is never closed nor logged twice.
+
+        ``auto_commit`` is ignored: the cron record of databases installed before 17.0.2 (noupdate) still
+        passes it, and must keep working after the upgrade."""
         now = fields.Datetime.now()
         teams = self.search([('auto_close_ticket', '=', True)]).filtered('to_stage_id')
         if not teams:
@@ -723,6 +744,13 @@ class HelpdeskTeam(models.Model):
     # ------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------
+
+    def action_open_website_form(self):
+        """Go to the form: the team's public ticket form, in a new tab."""
+        self.ensure_one()
+        if not self.website_form_url:
+            raise UserError(_("Only a public team with its website form on has a public ticket form."))
+        return {'type': 'ir.actions.act_url', 'url': '/helpdesk/%s' % slug(self), 'target': 'new'}
 
     def action_view_tickets(self):
         """Open the team's tickets, narrowed by the dashboard counter that was clicked."""

@@ -80,8 +80,7 @@ class HelpdeskTicket(models.Model):
         domain="[('team_ids', '=', team_id)]", group_expand='_read_group_stage_ids')
     user_id = fields.Many2one(
         'res.users', 'Assigned to', index=True, tracking=True,
-        domain=lambda self: [('groups_id', 'in', self.env.ref('helpdesk_ce.group_helpdesk_user_own').id),
-                             ('share', '=', False)])
+        domain=lambda self: self.env['res.users']._helpdesk_agent_domain())
     partner_id = fields.Many2one('res.partner', 'Customer', index=True, tracking=True)
     partner_name = fields.Char(
         'Customer Name', compute='_compute_partner_info', store=True, readonly=False)
@@ -492,6 +491,26 @@ class HelpdeskTicket(models.Model):
         action['context'] = {'default_ticket_ids': tickets.ids}
         return action
 
+    def action_open_mark_duplicate(self):
+        """Mark this ticket as a duplicate: the user picks the original, into which this ticket is merged.
+
+        The oldest possible duplicate created before this ticket is offered as the original.
+        """
+        self.ensure_one()
+        self.check_access_rights('write')
+        self.check_access_rule('write')
+        if self.merged_into_id:
+            raise UserError(_("This ticket was already merged into %s.", self.merged_into_ref))
+
+        def age(ticket):
+            return ticket.create_date, ticket.id
+        original = self._get_possible_duplicates().filtered(lambda t: age(t) < age(self)).sorted(age)[:1]
+        action = self.env['ir.actions.act_window']._for_xml_id('helpdesk_ce.helpdesk_ticket_mark_duplicate_action')
+        action['context'] = {
+            'default_ticket_ids': self.ids, 'default_mark_duplicate': True, 'default_target_ticket_id': original.id,
+        }
+        return action
+
     def action_open_duplicates(self):
         self.ensure_one()
         tickets = self | self._get_possible_duplicates()
@@ -679,17 +698,9 @@ class HelpdeskTicket(models.Model):
     def _send_stage_email(self, template):
         tickets = self.filtered(lambda t: t.partner_id or t.partner_email)
         if tickets:
-            # one composer for the whole batch: the template is rendered for all tickets at once (Odoo's
-            # message_post_with_source makes and renders a composer per record), then a comment is posted on
-            # each; the emails are queued, never sent inside the request. An automatic email is no agent's
-            # answer, whoever moved the ticket.
-            self.env['mail.compose.message'].with_context(
-                default_composition_mode='comment', default_model=self._name, default_res_ids=tickets.ids,
-                default_template_id=template.id, mail_notify_force_send=False, helpdesk_stage_template=True,
-            ).create({
-                'message_type': 'comment',
-                'subtype_id': self.env['ir.model.data']._xmlid_to_res_id('mail.mt_comment'),
-            })._action_send_mail()
+            # an automatic email is no agent's answer, whoever moved the ticket; queued, never sent in the request
+            tickets.with_context(helpdesk_stage_template=True, mail_notify_force_send=False).message_post_with_source(
+                template, message_type='comment', subtype_xmlid='mail.mt_comment')
 
     def _send_rating_request(self, template):
         """Ask the customers of tickets whose team uses ratings (as project does with its stages)."""

@@ -27,3 +27,6 @@ from . import test_category_routing
 from . import test_team_followers
 from . import test_reminders
 from . import test_access_matrix
+from . import test_portal_new_ticket
+from . import test_ticket_mark_duplicate
+from . import test_ticket_assign

@@ -1,6 +1,7 @@
 from ast import literal_eval
 
-from odoo.tests import tagged
+from odoo.exceptions import UserError
+from odoo.tests import Form, tagged
 
 from .common import HelpdeskCommon
 
@@ -47,3 +48,51 @@ class TestTeamDashboard(HelpdeskCommon):
         team = self.env['helpdesk.team'].create({'name': 'Alias Team', 'alias_name': 'alias-team'})
         self.assertEqual(team.alias_id.alias_model_id.model, 'helpdesk.ticket')
         self.assertEqual(literal_eval(team.alias_id.alias_defaults)['team_id'], team.id)
+
+
+@tagged('post_install', '-at_install')
+class TestTeamPublicForm(HelpdeskCommon):
+    """Finding a team's public form: the default, the URL and the button on the team."""
+
+    def test_public_team_offers_its_form(self):
+        team = self.env['helpdesk.team'].create({'name': 'Fresh'})
+        self.assertTrue(team.use_website_helpdesk_form, "a new public team offers its form")
+        team.privacy_visibility = 'internal'
+        self.assertFalse(team.use_website_helpdesk_form, "only public teams have a form")
+        self.assertFalse(team.website_form_url)
+        team.privacy_visibility = 'portal'
+        self.assertTrue(team.use_website_helpdesk_form)
+        team.use_website_helpdesk_form = False
+        team.name = 'Renamed'
+        self.assertFalse(team.use_website_helpdesk_form, "turned off, it stays off")
+        internal = self.env['helpdesk.team'].create({'name': 'Inside', 'privacy_visibility': 'internal'})
+        self.assertFalse(internal.use_website_helpdesk_form)
+        explicit = self.env['helpdesk.team'].create({'name': 'No form', 'use_website_helpdesk_form': False})
+        self.assertFalse(explicit.use_website_helpdesk_form, "a value given at creation is kept")
+
+    def test_form_url_and_button(self):
+        team = self.env['helpdesk.team'].create({'name': 'VIP Support'})
+        base_url = team.get_base_url()
+        self.assertEqual(team.website_form_url, '%s/helpdesk/vip-support-%s' % (base_url, team.id))
+        action = team.with_user(self.manager).action_open_website_form()
+        self.assertEqual(action, {'type': 'ir.actions.act_url', 'url': '/helpdesk/vip-support-%s' % team.id,
+                                  'target': 'new'})
+        team.use_website_helpdesk_form = False
+        self.assertFalse(team.website_form_url)
+        with self.assertRaises(UserError):
+            team.action_open_website_form()
+
+    def test_team_form_shows_button_and_url(self):
+        """In the team form, the button and the URL follow the switches."""
+        team = self.env['helpdesk.team'].create({'name': 'VIP Support'})
+        with Form(team.with_user(self.manager)) as form:
+            self.assertTrue(form.website_form_url)
+            form.use_website_helpdesk_form = False
+            self.assertFalse(form.website_form_url)
+            form.use_website_helpdesk_form = True
+            form.privacy_visibility = 'internal'
+            self.assertFalse(form.website_form_url)
+            self.assertFalse(form.use_website_helpdesk_form)
+        arch = self.env['helpdesk.team'].get_view(view_type='form')['arch']
+        self.assertIn('name="action_open_website_form"', arch)
+        self.assertIn('name="website_form_url"', arch)

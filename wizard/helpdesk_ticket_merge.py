@@ -21,6 +21,9 @@ class HelpdeskTicketMerge(models.TransientModel):
     line_ids = fields.One2many(
         'helpdesk.ticket.merge.line', 'wizard_id', 'Similarity', compute='_compute_line_ids', store=True)
     python_similarity = fields.Boolean(compute='_compute_python_similarity')
+    mark_duplicate = fields.Boolean(
+        help="Mark as Duplicate: the selected ticket goes into an original the user picks among the others.")
+    ticket_names = fields.Char('Duplicate', compute='_compute_ticket_names')
     access_warning = fields.Text(
         compute='_compute_access_warning',
         help="Customers of the other tickets who will follow the ticket kept, and see its public messages.")
@@ -31,11 +34,15 @@ class HelpdeskTicketMerge(models.TransientModel):
         for wizard in self:
             (wizard.ticket_ids | wizard.target_ticket_id).check_access_rule('read')
 
-    @api.depends('ticket_ids')
+    @api.depends('ticket_ids', 'mark_duplicate')
     def _compute_target_ticket_id(self):
         for wizard in self:
             tickets = wizard.ticket_ids._origin
-            if wizard.target_ticket_id._origin not in tickets:
+            if wizard.mark_duplicate:
+                # the original is another ticket, picked by the user
+                if wizard.target_ticket_id._origin in tickets:
+                    wizard.target_ticket_id = False
+            elif wizard.target_ticket_id._origin not in tickets:
                 wizard.target_ticket_id = tickets.sorted(lambda t: (t.create_date, t.id))[:1]
 
     @api.depends('ticket_ids', 'target_ticket_id')
@@ -51,6 +58,11 @@ class HelpdeskTicketMerge(models.TransientModel):
                                 'is_target': ticket == target})
                 for ticket in tickets
             ]
+
+    @api.depends('ticket_ids')
+    def _compute_ticket_names(self):
+        for wizard in self:
+            wizard.ticket_names = ', '.join(wizard.ticket_ids.mapped('display_name'))
 
     def _compute_python_similarity(self):
         self.python_similarity = not self.env.registry.has_trigram

@@ -3,7 +3,7 @@
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_service/tour_utils";
 
-// A manager creates a public team from Configuration > Helpdesk Teams.
+// A manager creates a public team from Configuration > Helpdesk Teams: it offers its form, whose address shows.
 registry.category("web_tour.tours").add("helpdesk_ce_team_create_tour", {
     test: true,
     url: "/web",
@@ -35,16 +35,23 @@ registry.category("web_tour.tours").add("helpdesk_ce_team_create_tour", {
             trigger: 'div[name="privacy_visibility"] label:contains("Invited portal users and all internal users (public)")',
         },
         {
-            content: "Open the public form",
-            trigger: 'div[name="use_website_helpdesk_form"] input',
+            content: "A public team offers its form",
+            trigger: 'div[name="use_website_helpdesk_form"] input:checked',
+            run() {},
         },
         {
             content: "Save",
             trigger: ".o_form_button_save",
         },
         {
-            content: "Saved",
-            trigger: ".o_form_saved",
+            content: "Saved: the form's address is shown",
+            trigger: 'div[name="website_form_url"] a:contains("/helpdesk/vip-support-")',
+            extra_trigger: ".o_form_saved",
+            run() {},
+        },
+        {
+            content: "Go to the form is on the team",
+            trigger: '.oe_stat_button[name="action_open_website_form"]:contains("the Form")',
             run() {},
         },
     ],
