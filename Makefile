@@ -10,12 +10,14 @@ DEMO_DB   ?= helpdesk_demo
 TEST_DB   ?= helpdesk_ce_test
 TEST_PORT ?= 8169
 PYTEST_ARGS ?=
+SHOTS_DB  ?= helpdesk_ce_shots
+SHOTS_PORT ?= 8089
 export ODOO_HOME VENV BUILD
 
 HARNESS = $(CURDIR)/tools/harness.sh
 ODOO    = env PYTHONPATH=$(ODOO_HOME) $(VENV)/bin/python $(ODOO_HOME)/odoo-bin
 
-.PHONY: run test test-upgrade fuzz test-core lint prepare populate bench bench-detail stress pot clean
+.PHONY: run test test-upgrade fuzz test-core lint prepare populate bench bench-detail stress pot i18n-check screenshots clean
 
 prepare:
 	@$(HARNESS) prepare
@@ -136,9 +138,29 @@ stress: prepare
 	PYTHONPATH=$(ODOO_HOME) $(VENV)/bin/python benchmarks/stress.py -c $$conf --port $(STRESS_PORT) \
 		--tickets $(STRESS_TICKETS) --clients $(STRESS_CLIENTS)
 
+# The .pot from the test database (installed without demo data by `make test`), and its check: untranslated
+# msgids of each .po, and the msgids a fresh export has that the committed .pot lacks (or the reverse).
 pot: prepare
 	@conf=$$($(HARNESS) config test $(TEST_DB) $(TEST_PORT)); \
 	$(ODOO) -c $$conf -d $(TEST_DB) --i18n-export=$(CURDIR)/i18n/helpdesk_ce.pot --modules=helpdesk_ce --stop-after-init
+
+i18n-check: prepare
+	@conf=$$($(HARNESS) config test $(TEST_DB) $(TEST_PORT)); \
+	$(ODOO) -c $$conf -d $(TEST_DB) --i18n-export=$(BUILD)/fresh.pot --modules=helpdesk_ce --stop-after-init \
+		--log-level=warn && \
+	$(VENV)/bin/python tools/i18n_check.py --fresh $(BUILD)/fresh.pot
+
+# The app page's screenshots (static/description/*.png): a fresh demo database SHOTS_DB served on SHOTS_PORT
+# while tools/screenshots.py drives headless Chromium through it. SHOTS_ARGS="--apps-page /tmp/apps.png" also
+# takes the addon's page in Apps.
+screenshots: prepare
+	@conf=$$($(HARNESS) config shots $(SHOTS_DB) $(SHOTS_PORT)); \
+	dropdb --if-exists $(SHOTS_DB) && \
+	$(ODOO) -c $$conf -i helpdesk_ce --stop-after-init --log-level=warn > $(BUILD)/shots.log 2>&1 || { cat $(BUILD)/shots.log; exit 1; }; \
+	$(ODOO) -c $$conf --log-level=warn >> $(BUILD)/shots.log 2>&1 & server=$$!; \
+	for _ in $$(seq 1 90); do curl -sf -o /dev/null http://localhost:$(SHOTS_PORT)/web/login && break; sleep 1; done; \
+	$(VENV)/bin/python tools/screenshots.py --url http://localhost:$(SHOTS_PORT) --db $(SHOTS_DB) $(SHOTS_ARGS); \
+	status=$$?; kill $$server; wait $$server; exit $$status
 
 clean:
 	rm -rf $(WORKDIR)
