@@ -53,11 +53,12 @@ class TestPortalPosting(HelpdeskHttpCommon):
              ('res_id', 'in', (self.ticket | self.own_ticket | self.other_ticket).ids)])
 
     def _assert_refused(self, call, *args, **kwargs):
-        """The call fails with an access or user error and leaves every message, mail and follower as it was."""
+        """The call fails with an access or user error (or the route refuses it: 400/403) and leaves every
+        message, mail and follower as it was."""
         messages = self._ticket_messages()
         mails = self.env['mail.mail'].sudo().search([])
         followers = self.ticket.message_partner_ids
-        refused = r'odoo\.exceptions\.(AccessError|UserError)'
+        refused = r'odoo\.exceptions\.(AccessError|UserError)|werkzeug\.exceptions\.(BadRequest|Forbidden)'
         with mute_logger(*MUTED), self.assertRaisesRegex(JsonRpcException, refused):
             call(*args, **kwargs)
         self.env.invalidate_all()
