@@ -7,8 +7,11 @@ since requests must share the test cursor; this plugin starts it once for the se
 It also makes the suite as strict as Odoo's own runner: an ERROR logged during a test fails it, and a
 skipped test (for example a tour without Chromium) counts as a failure.
 """
+import builtins
 import logging
 import socket
+import sys
+import threading
 import time
 
 import pytest
@@ -16,6 +19,26 @@ import pytest
 import odoo
 
 _server = None
+
+
+def _serialize_compile():
+    """CPython 3.11 before 3.11.8 keeps the AST conversion's recursion depth in the interpreter, not the
+    thread: two server threads compiling at once (QWeb, safe_eval, ast.parse) may fail with "SystemError: AST
+    constructor recursion depth mismatch" (python/cpython#106905), which made tours fail at random under
+    load. The test server compiles one thing at a time."""
+    if sys.version_info >= (3, 11, 8) or getattr(builtins.compile, '_helpdesk_locked', False):
+        return
+    original, lock = builtins.compile, threading.RLock()
+
+    def compile(*args, **kwargs):  # noqa: A001 - replaces the builtin on purpose
+        with lock:
+            return original(*args, **kwargs)
+
+    compile._helpdesk_locked = True
+    builtins.compile = compile
+
+
+_serialize_compile()
 
 
 class _ErrorCollector(logging.Handler):
