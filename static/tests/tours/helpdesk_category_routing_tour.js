@@ -53,6 +53,11 @@ registry.category("web_tour.tours").add("helpdesk_ce_category_routing_tour", {
             trigger: '.dropdown-item:contains("All Tickets")',
         },
         {
+            content: "The tickets list is there (not the categories' any more)",
+            trigger: '.o_breadcrumb .active:contains("All Tickets")',
+            run() {},
+        },
+        {
             content: "Create a ticket",
             trigger: ".o_list_button_add",
         },
