@@ -9,10 +9,10 @@ servers, then the crons of two servers on one database. Traffic to 127.0.0.1 onl
    agent. Expected: every ticket in the database, no client error, every ticket assigned, assignment
    spread (most - fewest tickets of one agent) <= 1.
 2. Scale-out: two servers on the same database, each ``--workers=2`` with cron threads, the same load spread
-   over both, while the SLA and auto-close crons are due on both: the same checks, and no ticket closed,
-   logged or failed twice (one "Closed automatically" line per ticket).
-   Reminders (``use_reminders``) are not in this branch yet: when they land, add their cron to CRONS and
-   count their activities per ticket like the auto-close lines below.
+   over both, while the SLA, auto-close and reminder crons are due on both: the same checks, and no ticket
+   closed, logged, failed or reminded twice (one "Closed automatically" line, one reminder activity per
+   ticket), and every new ticket's assignee told exactly once by the assignee job (one "You have been
+   assigned" notice per ticket).
 """
 import argparse
 import os
@@ -32,7 +32,8 @@ import odoo
 from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.tools import config
 
-CRONS = ['helpdesk_ce.ir_cron_helpdesk_sla_fail', 'helpdesk_ce.ir_cron_auto_close_tickets']
+CRONS = ['helpdesk_ce.ir_cron_helpdesk_sla_fail', 'helpdesk_ce.ir_cron_auto_close_tickets',
+         'helpdesk_ce.ir_cron_ticket_reminders', 'helpdesk_ce.ir_cron_notify_assignees']
 PASSWORD = 'stress-Pa55'
 
 
@@ -61,19 +62,26 @@ def setup(stamp, agents_count=5):
 
 
 def prepare_cron_work(team_id, count):
-    """`count` tickets the auto-close cron must close and `count` SLA statuses the SLA cron must fail;
-    the crons are then due now on every server."""
+    """`count` tickets the auto-close cron must close, `count` SLA statuses the SLA cron must fail and
+    `count` tickets of a second team (reminders on, no automatic closing) whose assignee the reminder cron
+    must remind; the crons are then due now on every server."""
     with env_cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         team = env['helpdesk.team'].browse(team_id)
         sla = env['helpdesk.sla'].create({
             'name': 'Stress SLA', 'team_id': team_id, 'time': 1.0, 'target_type': 'first_response'})
+        reminding = env['helpdesk.team'].create({
+            'name': '%s reminders' % team.name, 'privacy_visibility': 'internal', 'use_reminders': True,
+            'reminder_hours': 1, 'member_ids': [Command.set(team.member_ids.ids)]})
         Ticket = env['helpdesk.ticket']
         idle = Ticket.create([{'name': 'Idle %s' % n, 'team_id': team_id} for n in range(count)])
         late = Ticket.create([{'name': 'Late %s' % n, 'team_id': team_id} for n in range(count)])
+        pending = Ticket.create([{'name': 'Pending %s' % n, 'team_id': reminding.id,
+                                  'user_id': team.member_ids[n % len(team.member_ids)].id} for n in range(count)])
         cr.commit()  # tracking messages are written at commit: age them afterwards
         old = fields.Datetime.now() - timedelta(days=10)
-        cr.execute("UPDATE helpdesk_ticket SET date_last_stage_update = %s WHERE id IN %s", [old, tuple(idle.ids)])
+        cr.execute("UPDATE helpdesk_ticket SET date_last_stage_update = %s WHERE id IN %s",
+                   [old, tuple(idle.ids + pending.ids)])
         cr.execute("UPDATE mail_message SET date = %s WHERE model = 'helpdesk.ticket' AND res_id IN %s",
                    [old, tuple(idle.ids)])
         cr.execute("""UPDATE helpdesk_sla_status SET deadline = %s
@@ -82,7 +90,7 @@ def prepare_cron_work(team_id, count):
         crons = env['ir.cron'].browse([env.ref(xmlid).id for xmlid in CRONS])
         crons.write({'interval_number': 1, 'interval_type': 'minutes', 'nextcall': fields.Datetime.now()})
         assert team.auto_close_ticket
-        return idle.ids, sla.id
+        return idle.ids, sla.id, pending.ids
 
 
 class Client(threading.Thread):
@@ -197,11 +205,23 @@ def check(team_id, agent_ids, total, stamp):
     return found, unassigned, max(counts) - min(counts), counts
 
 
-def cron_checks(idle_ids, sla_id, timeout=240):
+def cron_checks(idle_ids, sla_id, pending_ids, team_id, stamp, timeout=240):
     """Wait until the crons acted; then count what they did per ticket."""
     deadline = time.time() + timeout
     while True:
         with env_cursor() as cr:
+            cr.execute("""SELECT a.res_id, count(*) FROM mail_activity a JOIN ir_model_data d
+                             ON d.model = 'mail.activity.type' AND d.res_id = a.activity_type_id
+                             AND d.module = 'helpdesk_ce' AND d.name = 'mail_activity_type_ticket_reminder'
+                           WHERE a.res_model = 'helpdesk.ticket' AND a.res_id IN %s GROUP BY a.res_id""",
+                       [tuple(pending_ids)])
+            reminders = dict(cr.fetchall())
+            cr.execute("""SELECT t.id, count(m.id) FROM helpdesk_ticket t
+                           LEFT JOIN mail_message m ON m.model = 'helpdesk.ticket' AND m.res_id = t.id
+                            AND m.message_type = 'user_notification'
+                          WHERE t.team_id = %s AND t.name LIKE %s GROUP BY t.id""",
+                       [team_id, 'Stress %s ticket %%' % stamp])
+            notices = dict(cr.fetchall())
             cr.execute("""SELECT res_id, count(*) FROM mail_message WHERE model = 'helpdesk.ticket'
                            AND res_id IN %s AND body::text LIKE '%%Closed automatically%%' GROUP BY res_id""",
                        [tuple(idle_ids)])
@@ -211,13 +231,19 @@ def cron_checks(idle_ids, sla_id, timeout=240):
             failed, late = cr.fetchone()
             cr.execute("SELECT count(*) FROM helpdesk_ticket WHERE id IN %s AND NOT is_closed", [tuple(idle_ids)])
             still_open = cr.fetchone()[0]
-        if (not still_open and failed == late) or time.time() > deadline:
+        done = not still_open and failed == late and len(reminders) == len(pending_ids) \
+            and all(notices.values())
+        if done or time.time() > deadline:
             break
         time.sleep(5)
     return {
         'auto-closed': len(idle_ids) - still_open, 'to close': len(idle_ids),
         'tickets logged twice': sum(1 for count in closed_lines.values() if count > 1),
         'SLA failed': failed, 'SLA to fail': late,
+        'reminded': len(reminders), 'to remind': len(pending_ids),
+        'tickets reminded twice': sum(1 for count in reminders.values() if count > 1),
+        'assignees told': sum(1 for count in notices.values() if count), 'tickets': len(notices),
+        'assignees told twice': sum(1 for count in notices.values() if count > 1),
     }
 
 
@@ -254,13 +280,13 @@ def main():
     # 2. two servers, one database, crons on both
     stamp = 'b%s' % int(time.time())
     team_id, agent_ids, rpc_login = setup(stamp)
-    idle_ids, sla_id = prepare_cron_work(team_id, args.cron_tickets)
+    idle_ids, sla_id, pending_ids = prepare_cron_work(team_id, args.cron_tickets)
     ports = [args.port + 6, args.port + 12]
     servers = []
     try:
         servers = [start_server(port, workers=2, cron_threads=2) for port in ports]
         errors, elapsed = load(ports, team_id, rpc_login, args.tickets, args.clients, stamp)
-        crons = cron_checks(idle_ids, sla_id)
+        crons = cron_checks(idle_ids, sla_id, pending_ids, team_id, stamp)
     finally:
         for server in servers:
             stop_server(server)
@@ -268,7 +294,9 @@ def main():
            *check(team_id, agent_ids, args.tickets, stamp))
     print('crons on two servers: %s' % crons)
     if crons['tickets logged twice'] or crons['auto-closed'] != crons['to close'] \
-            or crons['SLA failed'] != crons['SLA to fail']:
+            or crons['SLA failed'] != crons['SLA to fail'] or crons['tickets reminded twice'] \
+            or crons['reminded'] != crons['to remind'] or crons['assignees told twice'] \
+            or crons['assignees told'] != crons['tickets']:
         failures.append('crons')
     print('stress: %s' % ('FAILED: %s' % ', '.join(failures) if failures else 'all checks passed'))
     sys.exit(1 if failures else 0)

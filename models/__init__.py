@@ -4,6 +4,7 @@ from . import helpdesk_tag
 from . import helpdesk_ticket_category
 from . import helpdesk_team
 from . import helpdesk_ticket
+from . import helpdesk_ticket_assignment
 from . import helpdesk_ticket_chatter
 from . import helpdesk_ticket_merge
 from . import helpdesk_sla

@@ -19,6 +19,8 @@ from odoo.tools import SQL, email_normalize, split_every
 
 from odoo.addons.http_routing.models.ir_http import slug
 
+from .res_users import HELPDESK_AGENT_GROUP
+
 PRIVACY_VISIBILITY = [
     ('invited_internal', 'Invited internal users (private)'),
     ('internal', 'All internal users (company)'),
@@ -78,7 +80,7 @@ class HelpdeskTeam(models.Model):
              "- Public: every helpdesk user, and portal customers following their tickets.")
     member_ids = fields.Many2many(
         'res.users', 'helpdesk_team_member_rel', 'team_id', 'user_id', string='Team Members',
-        domain=lambda self: [('groups_id', 'in', self.env.ref('helpdesk_ce.group_helpdesk_user_own').id),
+        domain=lambda self: [('groups_id', 'in', self.env['ir.model.data']._xmlid_to_res_id(HELPDESK_AGENT_GROUP)),
                              ('share', '=', False)],
         help="Agents who handle the team's tickets. Members of a private team see its tickets.")
     stage_ids = fields.Many2many(
@@ -512,7 +514,7 @@ class HelpdeskTeam(models.Model):
         without_members = self.filtered(lambda t: not t.member_ids)
         if without_members:
             agents = agents.search([
-                ('groups_id', 'in', self.env.ref('helpdesk_ce.group_helpdesk_user_own').id),
+                ('groups_id', 'in', self.env['ir.model.data']._xmlid_to_res_id(HELPDESK_AGENT_GROUP)),
                 ('share', '=', False),
                 ('company_ids', 'in', without_members.company_id.ids),
             ])

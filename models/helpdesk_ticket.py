@@ -1,5 +1,6 @@
 import logging
 import re
+import uuid
 from datetime import timedelta
 
 import psycopg2.errors
@@ -320,6 +321,8 @@ class HelpdeskTicket(models.Model):
         # the dashboard graph counts the tickets opened and closed in the last days
         for fname in ('create_date', 'close_date'):
             tools.create_index(self.env.cr, 'helpdesk_ticket_%s_index' % fname, self._table, [fname])
+        # lists are read in _order: the first page is read off this index, not sorted out of every ticket
+        tools.create_index(self.env.cr, 'helpdesk_ticket_priority_id_index', self._table, ['priority DESC', 'id DESC'])
         return res
 
     @api.model_create_multi
@@ -329,10 +332,19 @@ class HelpdeskTicket(models.Model):
             vals['ticket_ref'] = ref
         self.env['helpdesk.ticket.category']._route_ticket_vals(vals_list)
         deferred = self._auto_assign_values(vals_list)
-        # the assignee's notification and the acknowledgement are queued: the mail cron sends them
-        tickets = super(HelpdeskTicket, self.with_context(mail_notify_force_send=False)).create(vals_list)
-        tickets = tickets.with_env(self.env)
-        tickets._subscribe_team_and_customer()
+        for vals in vals_list:
+            vals.setdefault('rating_last_value', 0.0)  # nothing to compute: a new ticket has no rating
+            # with the insert, not by one write per ticket when a mail first links to it
+            vals.setdefault('access_token', str(uuid.uuid4()))
+        # the assignee is notified by a job, the acknowledgement is queued: nothing is sent in the request;
+        # mail subscribes record by record: a batch's customers follow afterwards, one insertion per customer
+        batch = len(vals_list) > 1
+        ticket_ctx = self._defer_assignee_notification(vals_list).with_context(
+            mail_notify_force_send=False, helpdesk_customer_follows_later=batch)
+        tickets = super(HelpdeskTicket, ticket_ctx).create(vals_list).with_env(self.env)
+        tracking_disable = self.env.context.get('tracking_disable')
+        if batch or tracking_disable:
+            tickets._subscribe_team_and_customer(team=tracking_disable)
         if deferred:
             self.env['helpdesk.team']._assign_after_commit(tickets.filtered(lambda t: not t.user_id))
         self.env['helpdesk.sla.status']._apply_to_tickets(tickets)
@@ -348,8 +360,10 @@ class HelpdeskTicket(models.Model):
         if 'partner_id' in vals:
             # the links sent to the former customer stop working
             self.filtered(lambda t: t.partner_id.id != vals['partner_id'])._portal_rotate_token()
+        if 'user_id' in vals:
+            vals['assignee_to_notify'] = False  # mail notifies the new assignee now
         res = super().write(vals)
-        if 'team_id' in vals or 'partner_id' in vals:
+        if self.env.context.get('tracking_disable') and ('team_id' in vals or 'partner_id' in vals):
             self._subscribe_team_and_customer(customer='partner_id' in vals, team='team_id' in vals)
         if ('team_id' in vals or 'category_id' in vals) and 'user_id' not in vals:
             self.env['helpdesk.team']._auto_assign_tickets(self)
@@ -363,49 +377,6 @@ class HelpdeskTicket(models.Model):
         """The form shows the team the category routes to before saving."""
         if self.category_id.team_id:
             self.team_id = self.category_id.team_id
-
-    @api.model
-    def _auto_assign_values(self, vals_list):
-        """Put the agent of automatic assignment into the values of new tickets, before they are inserted:
-        the assignee is then written, subscribed and notified with the creation itself, not by a second
-        write. A ticket given an agent (in its values or the context) keeps it.
-
-        :return: True when the assignment must wait for the commit (another transaction assigned in the
-            same team meanwhile, see ``helpdesk.team._auto_assign_tickets``)
-        """
-        default_user = self.env.context.get('default_user_id')
-        default_team = self.env.context.get('default_team_id')
-        fallback = []
-
-        def team_of(vals):
-            if 'team_id' in vals:
-                return vals['team_id']
-            if not default_team and not fallback:
-                fallback.append(self._default_team_id())
-            return default_team or fallback[0]
-
-        todo = [(vals, team_of(vals)) for vals in vals_list if not vals.get('user_id', default_user)]
-        teams = self.env['helpdesk.team'].sudo().browse({team for _vals, team in todo if team})
-        auto_team_ids = set(teams.filtered('auto_assignment').ids)
-        # a category naming agents assigns even in a team that does not assign automatically
-        categories = self.env['helpdesk.ticket.category'].sudo().browse(
-            {vals['category_id'] for vals, _team in todo if vals.get('category_id')})
-        agent_category_ids = set(categories.filtered('user_ids').ids)
-        todo = [(vals, team) for vals, team in todo
-                if team in auto_team_ids or vals.get('category_id') in agent_category_ids]
-        if not todo:
-            return False
-        pending = self.sudo().concat(*(self.sudo().new(dict(
-            {fname: vals[fname] for fname in ('partner_id', 'partner_email', 'stage_id', 'category_id')
-             if vals.get(fname)},
-            team_id=team)) for vals, team in todo))
-        if not pending.team_id._lock_for_assignment():
-            return True
-        assignees = pending.team_id._pick_assignees(pending)
-        for ticket, (vals, _team) in zip(pending, todo):
-            if ticket in assignees:
-                vals['user_id'] = assignees[ticket].id
-        return False
 
     @api.model
     def _next_ticket_refs(self, count):
@@ -460,7 +431,8 @@ class HelpdeskTicket(models.Model):
         Team members are not subscribed: the record rules give them access. The team's followers (internal
         partners only: mail.followers refuses share partners on a team) follow its tickets through Odoo's parent
         subtypes (mt_team_ticket_*, relation field team_id), with the ticket subtypes matching what they chose
-        on the team: mail.thread does it on create and write, except under tracking_disable.
+        on the team. mail.thread does both on create and write (see ``_message_auto_subscribe_followers``),
+        except under tracking_disable: then this does.
         """
         trusted = self.with_context(helpdesk_subscribe_trusted=True)
         if customer:
@@ -716,12 +688,16 @@ class HelpdeskTicket(models.Model):
 
     def _creation_subtype(self):
         """Posted at creation: the team's followers (Ticket Created on the team) hear of new tickets."""
-        return self.env.ref('helpdesk_ce.mt_ticket_new')
+        return self._subtype('helpdesk_ce.mt_ticket_new')
+
+    def _subtype(self, xmlid):
+        """A subtype of the module from the cached xmlids (env.ref checks it exists: a query per creation)."""
+        return self.env['mail.message.subtype'].browse(self.env['ir.model.data']._xmlid_to_res_id(xmlid))
 
     def _track_subtype(self, init_values):
         self.ensure_one()
         if 'stage_id' in init_values:
-            return self.env.ref('helpdesk_ce.mt_ticket_stage')
+            return self._subtype('helpdesk_ce.mt_ticket_stage')
         return super()._track_subtype(init_values)
 
     # ------------------------------------------------------------

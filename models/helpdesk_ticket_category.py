@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from .res_users import HELPDESK_AGENT_GROUP
+
 
 class HelpdeskTicketCategory(models.Model):
     _name = 'helpdesk.ticket.category'
@@ -19,7 +21,7 @@ class HelpdeskTicketCategory(models.Model):
              "(email, portal, form, backend), and are assigned by the team's method.")
     user_ids = fields.Many2many(
         'res.users', 'helpdesk_ticket_category_user_rel', 'category_id', 'user_id', string='Agents',
-        domain=lambda self: [('groups_id', 'in', self.env.ref('helpdesk_ce.group_helpdesk_user_own').id),
+        domain=lambda self: [('groups_id', 'in', self.env['ir.model.data']._xmlid_to_res_id(HELPDESK_AGENT_GROUP)),
                              ('share', '=', False)],
         help="Optional: the team's tickets of this category are given to these agents only, by the team's "
              "assignment method, even when the team does not assign automatically.")

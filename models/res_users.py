@@ -14,7 +14,10 @@ class ResUsers(models.Model):
     @api.model
     def _helpdesk_agent_domain(self):
         """The users tickets can be assigned to: internal users of the helpdesk agents' group."""
-        return [('groups_id', 'in', self.env.ref(HELPDESK_AGENT_GROUP).id), ('share', '=', False)]
+        # the cached xmlid lookup, not env.ref (which checks the group exists): this domain is on the ticket's
+        # user_id field, read on every creation
+        group_id = self.env['ir.model.data']._xmlid_to_res_id(HELPDESK_AGENT_GROUP)
+        return [('groups_id', 'in', group_id), ('share', '=', False)]
 
     @api.model
     def name_search(self, name='', args=None, operator='ilike', limit=100):

@@ -200,6 +200,65 @@ class TestAssignment(HelpdeskCommon):
             {'name': 'Default', 'team_id': self.team.id})
         self.assertEqual(ticket.user_id, self.agent_2)
 
+    # ------------------------------------------------------------
+    # The assignee's notification
+    # ------------------------------------------------------------
+
+    def _assigned_notices(self, tickets, partner):
+        return self.env['mail.message'].search([
+            ('model', '=', 'helpdesk.ticket'), ('res_id', 'in', tickets.ids),
+            ('message_type', '=', 'user_notification'), ('partner_ids', 'in', partner.ids)])
+
+    def test_assignee_is_notified_by_the_job_not_the_request(self):
+        self.env['res.lang']._activate_lang('fr_FR')
+        self.env['ir.module.module']._load_module_terms(['mail'], ['fr_FR'])
+        self.a2.partner_id.lang = 'fr_FR'
+        tickets = self._create_one_by_one(self.team, 3, partner_id=self.customer.id)
+        self.assertEqual(tickets.user_id, self.agents)
+        self.assertTrue(all(tickets.mapped('assignee_to_notify')))
+        self.assertFalse(self._assigned_notices(tickets, self.agents.partner_id), "nothing inside the request")
+        # assignee and customer follow, the other agents do not
+        for ticket in tickets:
+            self.assertEqual(ticket.message_partner_ids, ticket.user_id.partner_id | self.customer)
+        self.env['helpdesk.ticket']._cron_notify_assignees()
+        for ticket in tickets:
+            notice = self._assigned_notices(ticket, ticket.user_id.partner_id)
+            self.assertEqual(len(notice), 1)
+            self.assertEqual(notice.partner_ids, ticket.user_id.partner_id, "the customer is not told")
+            self.assertIn(ticket.name, notice.body)
+        self.assertIn('Vous avez été assigné', self._assigned_notices(tickets, self.a2.partner_id).subject)
+        self.assertFalse(any(tickets.mapped('assignee_to_notify')))
+        self.assertTrue(self.env['mail.mail'].search([('mail_message_id', 'in', self._assigned_notices(
+            tickets, self.agents.partner_id).ids), ('state', '=', 'outgoing')]), "queued, not sent by the job")
+        self.env['helpdesk.ticket']._cron_notify_assignees()
+        self.assertEqual(len(self._assigned_notices(tickets, self.agents.partner_id)), 3, "never twice")
+
+    def test_reassignment_before_the_job_notifies_only_the_new_assignee(self):
+        ticket = self._create_ticket(self.team)
+        first = ticket.user_id
+        other = (self.agents - first)[0]
+        ticket.user_id = other
+        self.assertFalse(ticket.assignee_to_notify)
+        self.assertEqual(len(self._assigned_notices(ticket, other.partner_id)), 1, "a reassignment notifies at once")
+        self.env['helpdesk.ticket']._cron_notify_assignees()
+        self.assertFalse(self._assigned_notices(ticket, first.partner_id))
+        self.assertEqual(len(self._assigned_notices(ticket, other.partner_id)), 1)
+
+    def test_no_notice_for_oneself_nor_without_tracking(self):
+        mine = self.env['helpdesk.ticket'].with_user(self.a1).create(
+            {'name': 'Mine', 'team_id': self.team.id, 'user_id': self.a1.id})
+        quiet = self.env['helpdesk.ticket'].with_context(tracking_disable=True).create(
+            {'name': 'Imported', 'team_id': self.team.id, 'user_id': self.a2.id})
+        self.assertFalse((mine | quiet).filtered('assignee_to_notify'))
+
+    def test_the_job_skips_tickets_another_server_holds(self):
+        ticket = self._create_ticket(self.team)
+        with patch.object(type(self.env['helpdesk.ticket']), '_lock_skip_locked',
+                          lambda self, records: records.browse()):
+            self.env['helpdesk.ticket']._cron_notify_assignees()
+        self.assertTrue(ticket.assignee_to_notify)
+        self.assertFalse(self._assigned_notices(ticket, ticket.user_id.partner_id))
+
     def test_only_auto_assigning_teams(self):
         self.team.auto_assignment = False
         self.assertFalse(self._create_ticket(self.team).user_id)

@@ -57,6 +57,9 @@ def after(env):
         'tokens renewed': victim.access_token != old_token and not victim._portal_check_token(old_token),
         'acknowledgement without token': 'get_portal_url' not in str(
             env.ref('helpdesk_ce.mail_template_ticket_received').body_html),
+        'assignee job installed': bool(env.ref('helpdesk_ce.ir_cron_notify_assignees', raise_if_not_found=False)),
+        'list order indexed': bool(env.cr.execute(
+            "SELECT 1 FROM pg_indexes WHERE indexname = 'helpdesk_ticket_priority_id_index'") or env.cr.fetchone()),
     }
     return [name for name, ok in checks.items() if not ok], len(checks)
 
