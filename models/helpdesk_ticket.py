@@ -830,6 +830,8 @@ class HelpdeskTicket(models.Model):
         """The first addresses in copy of a new ticket's mail follow it (never an internal user in a private team)."""
         self.ensure_one()
         cc_emails = tools.email_split_and_format(msg_dict.get('cc') or '')[:MAIL_MAX_CC]
+        if not cc_emails:
+            return
         partners = self.env['res.partner'].concat(*self._find_or_create_partners(cc_emails))
         partners = partners.filtered(lambda p: self._mail_gateway_may_follow(p))
         if partners:
