@@ -10,6 +10,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, consteq
 
 from . import ticket_similarity
+from .record_rules import filter_read_access_in_sql
 
 _logger = logging.getLogger(__name__)
 
@@ -693,6 +694,11 @@ class HelpdeskTicket(models.Model):
     def _subtype(self, xmlid):
         """A subtype of the module from the cached xmlids (env.ref checks it exists: a query per creation)."""
         return self.env['mail.message.subtype'].browse(self.env['ir.model.data']._xmlid_to_res_id(xmlid))
+
+    def _filter_access_rules_python(self, operation):
+        """Reading the tickets of a list page: the visibility rule in SQL, not over each row's followers."""
+        allowed = filter_read_access_in_sql(self, operation)
+        return super()._filter_access_rules_python(operation) if allowed is None else allowed
 
     def _track_subtype(self, init_values):
         self.ensure_one()
