@@ -109,10 +109,9 @@ class HelpdeskTicket(models.Model):
         """
         tickets = self.sudo().search([('assignee_to_notify', '=', True)], order='id', limit=limit)
         tickets = self._lock_skip_locked(tickets)
-        queued = tickets.with_context(mail_notify_force_send=False)
-        for ticket in queued.filtered(lambda t: t.user_id.active):
-            partner = ticket.user_id.partner_id
-            ticket.with_context(lang=partner.lang)._message_auto_subscribe_notify(partner.ids, ASSIGNED_TEMPLATE)
+        queued = tickets.with_context(mail_notify_force_send=False).filtered(lambda t: t.user_id.active)
+        for user, group in queued.grouped('user_id').items():
+            group.with_context(lang=user.lang)._message_auto_subscribe_notify(user.partner_id.ids, ASSIGNED_TEMPLATE)
         if tickets:
             # not a write: the job is not an activity of the ticket (write date, SLA, reminders)
             self.env.cr.execute(SQL("UPDATE helpdesk_ticket SET assignee_to_notify = FALSE WHERE id IN %s",

@@ -81,6 +81,17 @@ class TestMembershipGrantsAccess(HelpdeskCommon):
         with self.assertRaises(AccessError), mute_logger('odoo.addons.base.models.ir_rule', 'odoo.models'):
             self.ticket.with_user(self.agent).read(['name'])
 
+    def test_read_check_sees_changes_not_yet_written(self):
+        """Reading tickets already in memory checks the rules in SQL, yet it judges them as they are in memory."""
+        outsider = new_test_user(self.env, 'hd_outsider_read', groups='helpdesk_ce.group_helpdesk_user')
+        ticket = self._create_ticket(self.team_company)
+        ticket.with_user(outsider).read(['name'])
+        ticket.team_id = self.team_private  # in the cache only, until a flush
+        with self.assertRaises(AccessError), mute_logger('odoo.addons.base.models.ir_rule', 'odoo.models'):
+            ticket.with_user(outsider).read(['name'])
+        self.team_private.member_ids = [(4, outsider.id)]
+        self.assertEqual(ticket.with_user(outsider).read(['name'])[0]['name'], ticket.name)
+
     def test_membership_from_the_user_side(self):
         self.agent.helpdesk_team_ids = [(3, self.team_private.id)]
         self.assertFalse(self._sees(self.agent))
