@@ -454,127 +454,143 @@ class HelpdeskTeam(models.Model):
 
         Each pick updates the in-memory counts, so a batch is spread exactly as the same tickets created
         one by one. Present agents are preferred; when every candidate is away, the first one back. Ties
-        go to the oldest last assignment (never assigned first), then the lowest user id. The number of
-        queries does not depend on the number of tickets, teams or members.
+        go to the oldest last assignment (never assigned first), then the lowest user id. One query,
+        whatever the number of tickets, teams or members (see ``_get_assignment_agents``).
         """
         now = fields.Datetime.now()
-        candidates = self._get_assignment_candidates()
         # agents named by the tickets' categories are candidates of their team for those tickets only
         category_agents = {ticket: self._get_category_agents(ticket) for ticket in tickets}
-        pool = dict(candidates)
-        for ticket, agents in category_agents.items():
-            pool[ticket.team_id] = pool[ticket.team_id] | agents
-        if not any(pool.values()):
-            return {}
-        back = self._get_assignment_return_dates(pool, now)
-        stats = self._get_assignment_stats(pool)
+        named = {(ticket.team_id.id, user.id) for ticket, users in category_agents.items() for user in users}
+        agents = self._get_assignment_agents(named, now)
+        members = defaultdict(list)  # {team id: [user id]}
+        for (team_id, user_id), agent in agents.items():
+            if agent['member']:
+                members[team_id].append(user_id)
 
-        def load(team, user):
-            count, last = stats[team.id, user.id]
-            return count, last or datetime.min, user.id
+        def load(team_id, user_id):
+            agent = agents[team_id, user_id]
+            return agent['count'], agent['last'] or datetime.min, user_id
 
-        def first_back(team, user):
-            return back[team.id, user.id], load(team, user)
+        def first_back(team_id, user_id):
+            return agents[team_id, user_id]['back'], load(team_id, user_id)
 
         assignees = {}
         for ticket in tickets:
             team = ticket.team_id
             customer_email = email_normalize(ticket.partner_email or '')
-            users = [
-                user for user in (category_agents[ticket] or candidates[team])
-                if user.partner_id != ticket.partner_id
-                and not (customer_email and user.email_normalized == customer_email)
+            named_ids = [user.id for user in category_agents[ticket] if (team.id, user.id) in agents]
+            user_ids = [
+                user_id for user_id in (named_ids or (members[team.id] if team.auto_assignment else []))
+                if agents[team.id, user_id]['partner_id'] != ticket.partner_id.id
+                and not (customer_email and agents[team.id, user_id]['email'] == customer_email)
             ]
-            if not users:
+            if not user_ids:
                 continue
-            present = [user for user in users if back[team.id, user.id] <= now]
+            present = [user_id for user_id in user_ids if agents[team.id, user_id]['back'] <= now]
             if present:
-                user = min(present, key=partial(load, team))
+                user_id = min(present, key=partial(load, team.id))
             else:
-                user = min(users, key=partial(first_back, team))
-            assignees[ticket] = user
-            count = stats[team.id, user.id][0]
+                user_id = min(user_ids, key=partial(first_back, team.id))
+            assignees[ticket] = self.env['res.users'].browse(user_id)
+            agent = agents[team.id, user_id]
             if team.assign_method == 'randomly' or not ticket.is_closed:
-                count += 1
-            stats[team.id, user.id] = (count, now)
+                agent['count'] += 1
+            agent['last'] = now
         return assignees
 
     @api.model
     def _get_category_agents(self, ticket):
-        """The agents the ticket's category names for the ticket's team (active internal users)."""
+        """The agents the ticket's category names for the ticket's team (active internal users only are
+        assigned, see ``_get_assignment_agents``)."""
         category = ticket.category_id
         if not category.user_ids or category.team_id != ticket.team_id:
             return self.env['res.users']
-        return category.user_ids.filtered(lambda u: u.active and not u.share)
+        return category.user_ids
 
-    def _get_assignment_candidates(self):
-        """{team: users}: the team members, or every helpdesk agent of the team's company when there
-        are none. Active internal users only: never a portal user."""
-        agents = self.env['res.users'].sudo()
-        without_members = self.filtered(lambda t: not t.member_ids)
-        if without_members:
-            agents = agents.search([
-                ('groups_id', 'in', self.env['ir.model.data']._xmlid_to_res_id(HELPDESK_AGENT_GROUP)),
-                ('share', '=', False),
-                ('company_ids', 'in', without_members.company_id.ids),
-            ])
-        return {
-            team: (team.member_ids or agents.filtered(lambda u: team.company_id in u.company_ids)).filtered(
-                lambda u: u.active and not u.share)
-            for team in self
-        }
+    def _get_assignment_agents(self, named, now):
+        """Who may be given tickets of these teams, with what automatic assignment weighs, in one query.
 
-    def _get_assignment_return_dates(self, candidates, now):
-        """{(team id, user id): when the user is available}: now, or the end of the time off under way.
+        The candidates of a team are its members, or every helpdesk agent of its company when it has none
+        (``member``), and the agents its tickets' categories name (``named``: {(team id, user id)}); active
+        internal users only, never a portal user. For each: their partner and normalized email (a customer
+        is never given their own ticket), the tickets counted by the team's method (balanced: open ones,
+        randomly: all; archived tickets, merged or converted, never count), their last assignment, and when
+        they are back (``back``): now, or the end of the time off under way. Time off is what
+        resource.calendar.leaves holds (validated Time Off requests land there too): the leaves of the user's
+        resources, and the company-wide leaves of their working calendar (their resource's calendar in the
+        team's company, else the company's); back-to-back leaves chain, so the real return date is found.
 
-        Time off is what resource.calendar.leaves holds (validated Time Off requests land there too):
-        the leaves of the user's resources, and the company-wide leaves of their working calendar
-        (their resource's calendar in the team's company, else the company's). Back-to-back leaves
-        chain, so the look-ahead finds the real return date.
+        :return: {(team id, user id): {'member', 'partner_id', 'email', 'count', 'last', 'back'}}
         """
-        users = self.env['res.users'].union(*candidates.values())
-        resources = users.resource_ids
-        calendars = resources.calendar_id | self.company_id.resource_calendar_id
-        leaves = self.env['resource.calendar.leaves'].sudo().search_fetch([
-            ('time_type', '=', 'leave'), ('date_to', '>', now),
-            '|', ('resource_id', 'in', resources.ids),
-            '&', ('resource_id', '=', False), '|', ('calendar_id', 'in', calendars.ids), ('calendar_id', '=', False),
-        ], ['resource_id', 'calendar_id', 'company_id', 'date_from', 'date_to'], order='date_from')
-        leaves_of = defaultdict(list)  # key: resource, calendar or company (for leaves of every calendar)
-        for leave in leaves:
-            leaves_of[leave.resource_id or leave.calendar_id or leave.company_id].append(leave)
-        back = {}
-        for team, team_users in candidates.items():
-            company = team.company_id
-            for user in team_users:
-                own = user.resource_ids
-                calendar = (own.filtered(lambda r: r.company_id == company)[:1] or own[:1]).calendar_id \
-                    or company.resource_calendar_id
-                keys = list(own) + [calendar, company]
-                back_at = now
-                for leave in sorted((lv for key in keys for lv in leaves_of[key]), key=lambda lv: lv.date_from):
-                    if leave.date_from > back_at:
-                        break
-                    back_at = max(back_at, leave.date_to)
-                back[team.id, user.id] = back_at
-        return back
-
-    def _get_assignment_stats(self, candidates):
-        """{(team id, user id): (tickets counted by the team's method, last assignment date or None)}.
-
-        One grouped query for the whole batch. Archived tickets (merged, converted) do not count.
-        """
-        users = self.env['res.users'].union(*candidates.values())
-        stats = defaultdict(lambda: (0, None))
-        groups = self.env['helpdesk.ticket'].sudo()._read_group(
-            [('team_id', 'in', self.ids), ('user_id', 'in', users.ids)],
-            ['team_id', 'user_id', 'is_closed'], ['__count', 'last_assign_date:max'])
-        for team, user, is_closed, count, last in groups:
-            old_count, old_last = stats[team.id, user.id]
-            if team.assign_method == 'balanced' and is_closed:
-                count = 0
-            stats[team.id, user.id] = (old_count + count, max(filter(None, [old_last, last]), default=None))
-        return stats
+        named = sorted(named)
+        self.env.flush_all()  # tickets, members, users, resources and leaves, as they are in memory
+        self.env.cr.execute(SQL("""
+            WITH pairs AS (
+                SELECT team.id AS team_id, rel.user_id, TRUE AS member
+                  FROM helpdesk_team team
+                  JOIN helpdesk_team_member_rel rel ON rel.team_id = team.id
+                 WHERE team.id = ANY(%(team_ids)s::int[])
+                 UNION
+                SELECT team.id, company_user.user_id, TRUE
+                  FROM helpdesk_team team
+                  JOIN res_company_users_rel company_user ON company_user.cid = team.company_id
+                  JOIN res_groups_users_rel group_user
+                    ON group_user.uid = company_user.user_id AND group_user.gid = %(group_id)s
+                 WHERE team.id = ANY(%(team_ids)s::int[])
+                   AND NOT EXISTS (SELECT FROM helpdesk_team_member_rel rel WHERE rel.team_id = team.id)
+                 UNION
+                SELECT named.team_id, named.user_id, FALSE
+                  FROM unnest(%(named_teams)s::int[], %(named_users)s::int[]) AS named(team_id, user_id)
+            ), candidates AS (
+                SELECT pairs.team_id, pairs.user_id, bool_or(pairs.member) AS member
+                  FROM pairs GROUP BY pairs.team_id, pairs.user_id
+            )
+            SELECT candidates.team_id, candidates.user_id, candidates.member, users.partner_id,
+                   partner.email_normalized, stats.count, stats.last, leaves.periods
+              FROM candidates
+              JOIN helpdesk_team team ON team.id = candidates.team_id
+              JOIN res_company company ON company.id = team.company_id
+              JOIN res_users users ON users.id = candidates.user_id AND users.active AND NOT users.share
+              JOIN res_partner partner ON partner.id = users.partner_id
+              CROSS JOIN LATERAL (
+                SELECT COUNT(*) FILTER (
+                           WHERE team.assign_method = 'randomly' OR NOT COALESCE(ticket.is_closed, FALSE)) AS count,
+                       MAX(ticket.last_assign_date) AS last
+                  FROM helpdesk_ticket ticket
+                 WHERE ticket.team_id = candidates.team_id AND ticket.user_id = candidates.user_id
+                   AND ticket.active
+              ) stats
+              CROSS JOIN LATERAL (
+                SELECT array_agg(ARRAY[leave.date_from, leave.date_to] ORDER BY leave.date_from) AS periods
+                  FROM resource_calendar_leaves leave
+                 WHERE leave.time_type = 'leave' AND leave.date_to > %(now)s
+                   AND (leave.resource_id IN (
+                            SELECT resource.id FROM resource_resource resource
+                             WHERE resource.user_id = users.id AND resource.active)
+                        OR leave.resource_id IS NULL AND (
+                            leave.calendar_id = COALESCE((
+                                SELECT resource.calendar_id FROM resource_resource resource
+                                 WHERE resource.user_id = users.id AND resource.active
+                                 ORDER BY resource.company_id = team.company_id DESC, resource.name, resource.id
+                                 LIMIT 1), company.resource_calendar_id)
+                            OR leave.calendar_id IS NULL AND leave.company_id = team.company_id))
+              ) leaves
+             ORDER BY candidates.team_id, candidates.user_id
+        """, team_ids=list(self.ids),
+            group_id=self.env['ir.model.data']._xmlid_to_res_id(HELPDESK_AGENT_GROUP),
+            named_teams=[team_id for team_id, _user_id in named], named_users=[user_id for _team_id, user_id in named],
+            now=now))
+        agents = {}
+        for team_id, user_id, member, partner_id, email, count, last, periods in self.env.cr.fetchall():
+            back = now
+            for date_from, date_to in periods or ():
+                if date_from > back:
+                    break
+                back = max(back, date_to)
+            agents[team_id, user_id] = {
+                'member': member, 'partner_id': partner_id, 'email': email, 'count': count, 'last': last,
+                'back': back}
+        return agents
 
     # ------------------------------------------------------------
     # Automatic closing
@@ -727,9 +743,7 @@ class HelpdeskTeam(models.Model):
         default = self.env.ref('helpdesk_ce.mail_template_ticket_reminder', raise_if_not_found=False)
         for template, group in tickets.grouped(lambda t: t.team_id.customer_reminder_template_id or default).items():
             if template:
-                # an automatic email is no agent's answer
-                group.with_context(helpdesk_stage_template=True).message_post_with_source(
-                    template, message_type='comment', subtype_xmlid='mail.mt_comment')
+                group._message_post_automatic_email(template)
 
     # ------------------------------------------------------------
     # Mail alias

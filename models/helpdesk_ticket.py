@@ -75,9 +75,10 @@ class HelpdeskTicket(models.Model):
     team_id = fields.Many2one(
         'helpdesk.team', 'Helpdesk Team', required=True, index=True, tracking=True,
         default=lambda self: self._default_team_id())
-    company_id = fields.Many2one(related='team_id.company_id', store=True, index=True, readonly=True)
+    # stored computed fields are precomputed: a new ticket is inserted complete, never updated right after
+    company_id = fields.Many2one(related='team_id.company_id', precompute=True, store=True, index=True, readonly=True)
     stage_id = fields.Many2one(
-        'helpdesk.stage', compute='_compute_stage_id', store=True, readonly=False,
+        'helpdesk.stage', compute='_compute_stage_id', precompute=True, store=True, readonly=False,
         index=True, tracking=True, copy=False, ondelete='restrict',
         domain="[('team_ids', '=', team_id)]", group_expand='_read_group_stage_ids')
     user_id = fields.Many2one(
@@ -85,24 +86,24 @@ class HelpdeskTicket(models.Model):
         domain=lambda self: self.env['res.users']._helpdesk_agent_domain())
     partner_id = fields.Many2one('res.partner', 'Customer', index=True, tracking=True)
     partner_name = fields.Char(
-        'Customer Name', compute='_compute_partner_info', store=True, readonly=False)
+        'Customer Name', compute='_compute_partner_info', precompute=True, store=True, readonly=False)
     partner_email = fields.Char(
-        'Customer Email', compute='_compute_partner_info', store=True, readonly=False)
+        'Customer Email', compute='_compute_partner_info', precompute=True, store=True, readonly=False)
     partner_phone = fields.Char(
-        'Customer Phone', compute='_compute_partner_info', store=True, readonly=False)
+        'Customer Phone', compute='_compute_partner_info', precompute=True, store=True, readonly=False)
     priority = fields.Selection(TICKET_PRIORITIES, default='0', required=True, index=True, tracking=True)
     tag_ids = fields.Many2many('helpdesk.tag', string='Tags')
     category_id = fields.Many2one('helpdesk.ticket.category', index=True)
     color = fields.Integer('Color Index')
     is_closed = fields.Boolean(
-        'Closed', compute='_compute_is_closed', store=True, index=True,
+        'Closed', compute='_compute_is_closed', precompute=True, store=True, index=True,
         help="The ticket is in a folded stage.")
-    close_date = fields.Datetime('Closed On', compute='_compute_close_date', store=True, copy=False)
+    close_date = fields.Datetime('Closed On', compute='_compute_close_date', precompute=True, store=True, copy=False)
     assign_date = fields.Datetime(
-        'First Assignment', compute='_compute_assign_dates', store=True, copy=False,
+        'First Assignment', compute='_compute_assign_dates', precompute=True, store=True, copy=False,
         help="When the ticket was first given to an agent; reassignments keep it.")
     last_assign_date = fields.Datetime(
-        'Last Assignment', compute='_compute_assign_dates', store=True, copy=False,
+        'Last Assignment', compute='_compute_assign_dates', precompute=True, store=True, copy=False,
         help="When the ticket was last given to an agent: automatic assignment spreads tickets by it.")
     # merge and conversion
     merged_into_id = fields.Many2one(
@@ -122,9 +123,10 @@ class HelpdeskTicket(models.Model):
         help="What the current user converts tickets into: nothing without sales rights, leads when CRM uses them.")
 
     date_last_stage_update = fields.Datetime(
-        'Last Stage Update', compute='_compute_date_last_stage_update', store=True, index=True, copy=False)
+        'Last Stage Update', compute='_compute_date_last_stage_update', precompute=True, store=True, index=True,
+        copy=False)
     kanban_state = fields.Selection(
-        KANBAN_STATES, compute='_compute_kanban_state', store=True, readonly=False,
+        KANBAN_STATES, compute='_compute_kanban_state', precompute=True, store=True, readonly=False,
         copy=False, help="Reset to In Progress when the ticket changes stage.")
     legend_normal = fields.Char(related='stage_id.legend_normal')
     legend_done = fields.Char(related='stage_id.legend_done')
@@ -133,9 +135,9 @@ class HelpdeskTicket(models.Model):
     # SLA (the clock itself lives in helpdesk.sla.status)
     sla_status_ids = fields.One2many('helpdesk.sla.status', 'ticket_id', string='SLA Policies', copy=False)
     sla_deadline = fields.Datetime(
-        'SLA Deadline', compute='_compute_sla_deadline', store=True, index='btree_not_null',
+        'SLA Deadline', compute='_compute_sla_deadline', precompute=True, store=True, index='btree_not_null',
         help="The earliest deadline of the SLA policies still running (empty while their clock is stopped).")
-    sla_fail = fields.Boolean('Failed SLA Policy', compute='_compute_sla_fail', store=True, index=True)
+    sla_fail = fields.Boolean('Failed SLA Policy', compute='_compute_sla_fail', precompute=True, store=True, index=True)
     sla_overdue = fields.Boolean(
         'SLA Overdue', compute='_compute_sla_overdue', search='_search_sla_overdue',
         help="An open ticket with an SLA target not yet reached whose deadline has passed.")
@@ -146,15 +148,20 @@ class HelpdeskTicket(models.Model):
     last_agent_reply_date = fields.Datetime(
         'Last Agent Reply', readonly=True, copy=False, help="The last public reply of an agent.")
     reminder_date = fields.Datetime(  # cleared by an agent's public reply or a stage change
-        'Assignee Reminded On', compute='_compute_reminder_date', store=True, readonly=False, copy=False)
+        'Assignee Reminded On', compute='_compute_reminder_date', precompute=True, store=True, readonly=False,
+        copy=False)
     customer_reminder_date = fields.Datetime(  # cleared by a stage change
-        'Customer Reminded On', compute='_compute_customer_reminder_date', store=True, readonly=False, copy=False)
+        'Customer Reminded On', compute='_compute_customer_reminder_date', precompute=True, store=True,
+        readonly=False, copy=False)
     assign_hours = fields.Float(
-        'Working Hours to Assign', compute='_compute_assign_hours', store=True, copy=False, group_operator='avg')
+        'Working Hours to Assign', compute='_compute_assign_hours', precompute=True, store=True, copy=False,
+        group_operator='avg')
     close_hours = fields.Float(
-        'Working Hours to Close', compute='_compute_close_hours', store=True, copy=False, group_operator='avg')
+        'Working Hours to Close', compute='_compute_close_hours', precompute=True, store=True, copy=False,
+        group_operator='avg')
     first_response_hours = fields.Float(
-        'Working Hours to First Response', compute='_compute_first_response_hours', store=True, copy=False,
+        'Working Hours to First Response', compute='_compute_first_response_hours', precompute=True, store=True,
+        copy=False,
         group_operator='avg')
 
     # ------------------------------------------------------------
@@ -334,7 +341,6 @@ class HelpdeskTicket(models.Model):
         self.env['helpdesk.ticket.category']._route_ticket_vals(vals_list)
         deferred = self._auto_assign_values(vals_list)
         for vals in vals_list:
-            vals.setdefault('rating_last_value', 0.0)  # nothing to compute: a new ticket has no rating
             # with the insert, not by one write per ticket when a mail first links to it
             vals.setdefault('access_token', str(uuid.uuid4()))
         # the assignee is notified by a job, the acknowledgement is queued: nothing is sent in the request;
@@ -343,6 +349,8 @@ class HelpdeskTicket(models.Model):
         ticket_ctx = self._defer_assignee_notification(vals_list).with_context(
             mail_notify_force_send=False, helpdesk_customer_follows_later=batch)
         tickets = super(HelpdeskTicket, ticket_ctx).create(vals_list).with_env(self.env)
+        # a new ticket has no rating: nothing to look up at the flush
+        self.env.remove_to_compute(self._fields['rating_last_value'], tickets)
         tracking_disable = self.env.context.get('tracking_disable')
         if batch or tracking_disable:
             tickets._subscribe_team_and_customer(team=tracking_disable)
@@ -670,10 +678,7 @@ class HelpdeskTicket(models.Model):
 
     def _send_stage_email(self, template):
         tickets = self.filtered(lambda t: t.partner_id or t.partner_email)
-        if tickets:
-            # an automatic email is no agent's answer, whoever moved the ticket; queued, never sent in the request
-            tickets.with_context(helpdesk_stage_template=True, mail_notify_force_send=False).message_post_with_source(
-                template, message_type='comment', subtype_xmlid='mail.mt_comment')
+        tickets._message_post_automatic_email(template)
 
     def _send_rating_request(self, template):
         """Ask the customers of tickets whose team uses ratings (as project does with its stages)."""

@@ -73,6 +73,24 @@ class HelpdeskTicket(models.Model):
             source_ref, render_values=render_values, message_type=message_type, subtype_xmlid=subtype_xmlid,
             subtype_id=subtype_id, **kwargs)
 
+    def _message_post_automatic_email(self, template):
+        """Post the template on each ticket as a public comment, as an automatic email (stage emails, customer
+        reminders): no agent's answer, whoever triggered it; queued, never sent in the request.
+
+        One composer renders the whole batch (each ticket in its customer's language) then posts on each
+        ticket: mail's own batch comment mode, where ``message_post_with_source`` makes a composer per ticket.
+        """
+        if not self:
+            return self.env['mail.message']
+        if self._helpdesk_is_share_call():
+            raise AccessError(_("Customers cannot post messages rendered from templates."))
+        composer = self.env['mail.compose.message'].with_context(
+            helpdesk_stage_template=True, mail_notify_force_send=False,
+            default_composition_mode='comment', default_model=self._name, default_res_ids=self.ids,
+            default_template_id=template.id,
+        ).create({'message_type': 'comment', 'subtype_id': self._subtype('mail.mt_comment').id})
+        return composer._action_send_mail()[1]
+
     def _message_update_content(self, message, body, attachment_ids=None, partner_ids=None, strict=True, **kwargs):
         """Customers may edit the words of their own comments (as Odoo allows), not mention anyone in them."""
         if partner_ids and self._helpdesk_is_share_call():

@@ -397,9 +397,8 @@ class TestAssignment(HelpdeskCommon):
         for team, tickets in samples:
             self.env.invalidate_all()
             self.env.user.fetch(['login'])  # read by assertQueryCount
-            # group, members, users, their partners, resources (2), team, company, leaves,
-            # the one grouped count, tickets
-            with self.assertQueryCount(11):
+            # the tickets (team, stage), the one query of candidates, counts and time off
+            with self.assertQueryCount(4):
                 start = self.cr.sql_log_count
                 assignees = team._pick_assignees(tickets)
                 counts.append(self.cr.sql_log_count - start)
@@ -409,7 +408,7 @@ class TestAssignment(HelpdeskCommon):
             self._create_ticket(team)  # warm up
             self.env.invalidate_all()
             self.env.user.fetch(['login'])
-            with self.assertQueryCount(50):
+            with self.assertQueryCount(14):
                 start = self.cr.sql_log_count
                 self._create_ticket(team)
                 self.env.flush_all()

@@ -68,6 +68,12 @@ class TestCategoryRouting(HelpdeskCommon, MailCommon):
         self.assertEqual(tickets.user_id, self.agent_2)
         unrouted = self._create_ticket(self.billing)
         self.assertFalse(unrouted.user_id, "other tickets of the team follow the team's setting")
+        # named agents who left: nobody is named, the team does not assign, whatever the channel
+        self.agent_2.active = False
+        created = self._create_ticket(self.team_company, category_id=self.invoices.id)
+        recategorised = self._create_ticket(self.billing)
+        recategorised.category_id = self.invoices
+        self.assertFalse((created | recategorised).user_id)
 
     def test_mail_with_category_in_alias_defaults(self):
         """The mail gateway creates through the ORM: an alias that files in a category routes too."""

@@ -95,6 +95,23 @@ class TestTranslatedEmails(TranslatedMixin, HelpdeskCommon, MailCase):
                 self.assertIn(ticket.ticket_ref, mail.subject)
                 self.assertIn(body, mail.body_html)
 
+    def test_batch_acknowledgements_each_in_its_customers_language(self):
+        """A batch is rendered at once: each customer still reads their own language."""
+        customers = self.env['res.partner'].create([
+            {'name': 'Client', 'email': 'client@example.com', 'lang': 'fr_FR'},
+            {'name': 'Kyaku', 'email': 'kyaku@example.com', 'lang': 'ja_JP'},
+        ])
+        with self.mock_mail_gateway():
+            tickets = self.env['helpdesk.ticket'].create([
+                {'name': 'Batch %s' % customer.name, 'team_id': self.team_public.id, 'partner_id': customer.id}
+                for customer in customers])
+        for ticket, customer, subject in zip(tickets, customers, ('nous avons bien reçu', 'を受け付けました')):
+            mail = self._new_mails.filtered(lambda mail: customer in mail.recipient_ids)
+            self.assertEqual(len(mail), 1)
+            self.assertIn(subject, mail.subject)
+            self.assertIn(ticket.ticket_ref, mail.subject)
+            self.assertEqual(mail.res_id, ticket.id)
+
     def test_rating_request_in_the_customers_language(self):
         self.team_public.use_rating = True
         customer = self.env['res.partner'].create({'name': 'Kenji', 'email': 'kenji@example.com', 'lang': 'ja_JP'})
