@@ -128,9 +128,10 @@ class HelpdeskTicket(models.Model):
     kanban_state = fields.Selection(
         KANBAN_STATES, compute='_compute_kanban_state', precompute=True, store=True, readonly=False,
         copy=False, help="Reset to In Progress when the ticket changes stage.")
-    legend_normal = fields.Char(related='stage_id.legend_normal')
-    legend_done = fields.Char(related='stage_id.legend_done')
-    legend_blocked = fields.Char(related='stage_id.legend_blocked')
+    # the stage's labels of the kanban states, for the lists' and cards' tooltips
+    legend_normal = fields.Char(compute='_compute_legends')
+    legend_done = fields.Char(compute='_compute_legends')
+    legend_blocked = fields.Char(compute='_compute_legends')
 
     # SLA (the clock itself lives in helpdesk.sla.status)
     sla_status_ids = fields.One2many('helpdesk.sla.status', 'ticket_id', string='SLA Policies', copy=False)
@@ -175,6 +176,15 @@ class HelpdeskTicket(models.Model):
                 ticket.stage_id = False
             elif ticket.stage_id not in ticket.team_id.stage_ids:
                 ticket.stage_id = ticket.team_id.stage_ids[:1]
+
+    @api.depends('stage_id.legend_normal', 'stage_id.legend_done', 'stage_id.legend_blocked')
+    def _compute_legends(self):
+        """Set per stage, not per ticket (as related fields would): a list page shows 80 tickets of a few stages."""
+        for stage, tickets in self.grouped('stage_id').items():
+            stage = stage.sudo()
+            tickets.legend_normal = stage.legend_normal
+            tickets.legend_done = stage.legend_done
+            tickets.legend_blocked = stage.legend_blocked
 
     @api.depends('partner_id')
     def _compute_partner_info(self):
