@@ -129,9 +129,9 @@ class HelpdeskTicket(models.Model):
         KANBAN_STATES, compute='_compute_kanban_state', precompute=True, store=True, readonly=False,
         copy=False, help="Reset to In Progress when the ticket changes stage.")
     # the stage's labels of the kanban states, for the lists' and cards' tooltips
-    legend_normal = fields.Char(compute='_compute_legends')
-    legend_done = fields.Char(compute='_compute_legends')
-    legend_blocked = fields.Char(compute='_compute_legends')
+    legend_normal = fields.Char('Grey Kanban Label', compute='_compute_legends')
+    legend_done = fields.Char('Green Kanban Label', compute='_compute_legends')
+    legend_blocked = fields.Char('Red Kanban Label', compute='_compute_legends')
 
     # SLA (the clock itself lives in helpdesk.sla.status)
     sla_status_ids = fields.One2many('helpdesk.sla.status', 'ticket_id', string='SLA Policies', copy=False)
