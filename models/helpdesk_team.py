@@ -553,12 +553,19 @@ class HelpdeskTeam(models.Model):
               JOIN res_users users ON users.id = candidates.user_id AND users.active AND NOT users.share
               JOIN res_partner partner ON partner.id = users.partner_id
               CROSS JOIN LATERAL (
-                SELECT COUNT(*) FILTER (
-                           WHERE team.assign_method = 'randomly' OR NOT COALESCE(ticket.is_closed, FALSE)) AS count,
-                       MAX(ticket.last_assign_date) AS last
-                  FROM helpdesk_ticket ticket
-                 WHERE ticket.team_id = candidates.team_id AND ticket.user_id = candidates.user_id
-                   AND ticket.active
+                -- off the assignment indexes (helpdesk.ticket's init): never the agent's whole history
+                SELECT CASE WHEN team.assign_method = 'randomly' THEN (
+                           SELECT COUNT(*) FROM helpdesk_ticket ticket
+                            WHERE ticket.team_id = candidates.team_id AND ticket.user_id = candidates.user_id
+                              AND ticket.active)
+                       ELSE (
+                           SELECT COUNT(*) FROM helpdesk_ticket ticket
+                            WHERE ticket.team_id = candidates.team_id AND ticket.user_id = candidates.user_id
+                              AND ticket.active AND ticket.is_closed IS NOT TRUE)
+                       END AS count, (
+                           SELECT MAX(ticket.last_assign_date) FROM helpdesk_ticket ticket
+                            WHERE ticket.team_id = candidates.team_id AND ticket.user_id = candidates.user_id
+                              AND ticket.active) AS last
               ) stats
               CROSS JOIN LATERAL (
                 SELECT array_agg(ARRAY[leave.date_from, leave.date_to] ORDER BY leave.date_from) AS periods

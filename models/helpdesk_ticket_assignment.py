@@ -24,6 +24,12 @@ class HelpdeskTicket(models.Model):
         # the job reads the few tickets waiting for it among all of them
         tools.create_index(self.env.cr, 'helpdesk_ticket_assignee_to_notify_index', self._table, ['id'],
                            where='assignee_to_notify')
+        # each assignment weighs the candidates: their last assignment, their open (balanced) or all (randomly)
+        # tickets in the team, read off these rather than off every ticket of the team
+        tools.create_index(self.env.cr, 'helpdesk_ticket_assignment_last_index', self._table,
+                           ['team_id', 'user_id', 'last_assign_date'], where='active')
+        tools.create_index(self.env.cr, 'helpdesk_ticket_assignment_open_index', self._table,
+                           ['team_id', 'user_id'], where='active AND is_closed IS NOT TRUE')
         return res
 
     @api.model

@@ -60,6 +60,10 @@ def after(env):
         'assignee job installed': bool(env.ref('helpdesk_ce.ir_cron_notify_assignees', raise_if_not_found=False)),
         'list order indexed': bool(env.cr.execute(
             "SELECT 1 FROM pg_indexes WHERE indexname = 'helpdesk_ticket_priority_id_index'") or env.cr.fetchone()),
+        'assignment counts indexed': env.cr.execute(
+            "SELECT COUNT(*) FROM pg_indexes WHERE indexname IN "
+            "('helpdesk_ticket_assignment_last_index', 'helpdesk_ticket_assignment_open_index')")
+        or env.cr.fetchone()[0] == 2,
     }
     return [name for name, ok in checks.items() if not ok], len(checks)
 
