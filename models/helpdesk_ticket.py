@@ -10,7 +10,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, consteq
 
 from . import ticket_similarity
-from .record_rules import filter_read_access_in_sql
+from .record_rules import filter_read_access_in_sql, searched_readable
 
 _logger = logging.getLogger(__name__)
 
@@ -357,7 +357,7 @@ class HelpdeskTicket(models.Model):
         # mail subscribes record by record: a batch's customers follow afterwards, one insertion per customer
         batch = len(vals_list) > 1
         ticket_ctx = self._defer_assignee_notification(vals_list).with_context(
-            mail_notify_force_send=False, helpdesk_customer_follows_later=batch)
+            mail_notify_force_send=False, helpdesk_customer_follows_later=batch, helpdesk_creating=True)
         tickets = super(HelpdeskTicket, ticket_ctx).create(vals_list).with_env(self.env)
         # a new ticket has no rating: nothing to look up at the flush
         self.env.remove_to_compute(self._fields['rating_last_value'], tickets)
@@ -630,10 +630,12 @@ class HelpdeskTicket(models.Model):
         email, not OdooBot, not the customer (an employee filing their own ticket opens it, not answers it)."""
         if self.env.context.get('helpdesk_stage_template') or message.message_type not in ('comment', 'email'):
             return False
-        if not message.subtype_id or message.subtype_id.internal or message.is_internal:
-            return False
+        # the customer's own mails and replies first: they are most messages, and need no more reading
         author = message.author_id
-        if not author or author == self.env.ref('base.partner_root') or author == self.partner_id:
+        if not author or author == self.partner_id \
+                or author.id == self.env['ir.model.data']._xmlid_to_res_id('base.partner_root'):
+            return False
+        if not message.subtype_id or message.subtype_id.internal or message.is_internal:
             return False
         users = author.sudo().with_context(active_test=False).user_ids
         return any(
@@ -709,6 +711,14 @@ class HelpdeskTicket(models.Model):
     def _subtype(self, xmlid):
         """A subtype of the module from the cached xmlids (env.ref checks it exists: a query per creation)."""
         return self.env['mail.message.subtype'].browse(self.env['ir.model.data']._xmlid_to_res_id(xmlid))
+
+    @api.model
+    def web_search_read(self, domain, specification, offset=0, limit=None, order=None, count_limit=None):
+        """As Odoo's, except that reading the page's tickets does not check the rules that found them again."""
+        records = self.search_fetch(domain, specification.keys(), offset=offset, limit=limit, order=order)
+        with searched_readable(records):
+            values_records = records.web_read(specification)
+        return self._format_web_search_read_results(domain, values_records, offset, limit, count_limit)
 
     def _filter_access_rules_python(self, operation):
         """Reading the tickets of a list page: the visibility rule in SQL, not over each row's followers."""
@@ -823,7 +833,9 @@ class HelpdeskTicket(models.Model):
         ticket = super(HelpdeskTicket, self.with_context(default_user_id=False)).message_new(
             dict(msg_dict, email_from=email), custom_values=values)
         ticket._mail_gateway_subscribe_cc(msg_dict)
-        return ticket.with_env(self.env)
+        # mail posts the mail on the new ticket next: its first message (no earlier one to thread it under), by
+        # its customer, who follows it already (or may not, see _mail_gateway_may_follow)
+        return ticket.with_env(self.env).with_context(helpdesk_creating=True)
 
     @api.model
     def _find_or_create_partners(self, emails):
@@ -862,6 +874,8 @@ class HelpdeskTicket(models.Model):
         """In the mail gateway, mail's own subscription of a message's author adds nobody but the ticket's customer:
         anyone can write any From: (and guess a Message-Id to reply to). Our intake code subscribes explicitly."""
         ctx = self.env.context
+        if ctx.get('helpdesk_creating') and len(self) == 1 and set(partner_ids or ()) <= set(self.partner_id.ids):
+            return True  # the customer follows a new ticket from its creation on (or may not, see below)
         if partner_ids and ctx.get('helpdesk_mail_gateway') and not ctx.get('helpdesk_subscribe_trusted'):
             partners = self.env['res.partner'].sudo().browse(partner_ids)
             partner_ids = [

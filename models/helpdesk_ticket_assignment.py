@@ -1,6 +1,8 @@
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
+from .helpdesk_team import AssignmentRequest
+
 ASSIGNED_TEMPLATE = 'mail.message_user_assigned'
 
 
@@ -63,16 +65,27 @@ class HelpdeskTicket(models.Model):
                 if team in auto_team_ids or vals.get('category_id') in agent_category_ids]
         if not todo:
             return False
-        pending = self.sudo().concat(*(self.sudo().new(dict(
-            {fname: vals[fname] for fname in ('partner_id', 'partner_email', 'stage_id', 'category_id')
-             if vals.get(fname)},
-            team_id=team)) for vals, team in todo))
-        if not pending.team_id._lock_for_assignment():
+        # what assignment weighs, read off the values (the same reads the insertion then makes): no new records
+        Team, Category = self.env['helpdesk.team'].sudo(), self.env['helpdesk.ticket.category'].sudo()
+        teams = {team.id: team for team in Team.browse({team for _vals, team in todo})}
+        partners = {partner.id: partner for partner in self.env['res.partner'].sudo().browse(
+            {vals['partner_id'] for vals, _team in todo if vals.get('partner_id')})}
+        stages = {stage.id: stage for stage in self.env['helpdesk.stage'].sudo().browse(
+            {vals['stage_id'] for vals, _team in todo if vals.get('stage_id')})}
+        requests = []
+        for vals, team_id in todo:
+            team = teams[team_id]
+            partner = partners.get(vals.get('partner_id'))
+            stage = stages.get(vals.get('stage_id')) or team.stage_ids[:1]
+            requests.append(AssignmentRequest(
+                team, Category.browse(vals.get('category_id')), partner.id if partner else False,
+                vals.get('partner_email') or (partner.email if partner else False), stage.fold))
+        teams = Team.browse(list(teams))
+        if not teams._lock_for_assignment():
             return True
-        assignees = pending.team_id._pick_assignees(pending)
-        for ticket, (vals, _team) in zip(pending, todo):
-            if ticket in assignees:
-                vals['user_id'] = assignees[ticket].id
+        for (vals, _team), user in zip(todo, teams._pick_agents(requests)):
+            if user:
+                vals['user_id'] = user.id
         return False
 
     @api.model

@@ -91,6 +91,12 @@ class HelpdeskTicket(models.Model):
         ).create({'message_type': 'comment', 'subtype_id': self._subtype('mail.mt_comment').id})
         return composer._action_send_mail()[1]
 
+    def _message_compute_parent_id(self, parent_id):
+        """The creation message is the ticket's first: no earlier message to thread it under (mail searches)."""
+        if not parent_id and self.env.context.get('helpdesk_creating'):
+            return False
+        return super()._message_compute_parent_id(parent_id)
+
     def _message_update_content(self, message, body, attachment_ids=None, partner_ids=None, strict=True, **kwargs):
         """Customers may edit the words of their own comments (as Odoo allows), not mention anyone in them."""
         if partner_ids and self._helpdesk_is_share_call():

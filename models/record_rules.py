@@ -1,3 +1,25 @@
+from contextlib import contextmanager
+
+# cursor-local (never from a request's context): records a search just returned through the same user's rules
+SEARCHED_KEY = 'helpdesk_ce.searched_readable'
+
+
+def _scope(records):
+    return records._name, records.env.uid, tuple(records.env.companies.ids)
+
+
+@contextmanager
+def searched_readable(records):
+    """While a list page reads the records its search returned: their read rules were applied by that search,
+    for the same user and companies, an instant before; they are not checked again (one query per page)."""
+    cache = records.env.cr.cache
+    cache[SEARCHED_KEY] = (_scope(records), frozenset(records._ids))
+    try:
+        yield records
+    finally:
+        cache.pop(SEARCHED_KEY, None)
+
+
 def filter_read_access_in_sql(records, operation):
     """Check the read rules of stored ``records`` in one SQL query, as a search applies them; None otherwise.
 
@@ -5,7 +27,10 @@ def filter_read_access_in_sql(records, operation):
     rows it just searched). The helpdesk rules go through the ticket's team, its members and followers and
     the ticket's followers: Python loads all of them for every row of the page, SQL answers from indexes.
     """
-    if operation == 'read' and records._ids and all(isinstance(id_, int) for id_ in records._ids):
-        records.env.flush_all()
-        return records._filter_access_rules(operation)
-    return None
+    if operation != 'read' or not records._ids or not all(isinstance(id_, int) for id_ in records._ids):
+        return None
+    searched = records.env.cr.cache.get(SEARCHED_KEY)
+    if searched and searched[0] == _scope(records) and searched[1].issuperset(records._ids):
+        return records
+    records.env.flush_all()
+    return records._filter_access_rules(operation)

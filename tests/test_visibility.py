@@ -70,6 +70,35 @@ class TestVisibility(HelpdeskCommon):
                     with self.assertRaises(AccessError):
                         record.read(['name'])
 
+    def test_list_page(self):
+        """The list page (web_search_read) lists and reads, x2many fields included, what the rules allow."""
+        spec = {'name': {}, 'tag_ids': {'fields': {'display_name': {}}}}
+        for actor, user, level, ticket, allowed in self._cases():
+            with self.subTest(actor=actor, level=level):
+                self.env.invalidate_all()
+                result = self.env['helpdesk.ticket'].with_user(user).web_search_read([('id', '=', ticket.id)], spec)
+                self.assertEqual([record['name'] for record in result['records']], [ticket.name] if allowed else [])
+
+    @mute_logger('odoo.addons.base.models.ir_rule', 'odoo.models')
+    def test_list_page_checks_what_its_search_did_not_find(self):
+        """Only the tickets a page's search found, for that user, skip the second rule check while it reads."""
+        from odoo.addons.helpdesk_ce.models.record_rules import searched_readable
+        stranger = self.actors['agent_stranger']
+        Ticket = self.env['helpdesk.ticket']
+        public, private = self.tickets['public'], self.tickets['private']
+        with searched_readable(Ticket.with_user(stranger).search([('id', '=', public.id)])):
+            self.env.invalidate_all()
+            self.assertEqual(public.with_user(stranger).read(['tag_ids'])[0]['tag_ids'], public.tag_ids.ids)
+            with self.assertRaises(AccessError):
+                private.with_user(stranger).read(['tag_ids'])
+            with self.assertRaises(AccessError):  # another user's search lets nobody else in
+                with searched_readable(Ticket.with_user(self.agent).search([('id', '=', private.id)])):
+                    self.env.invalidate_all()
+                    private.with_user(stranger).read(['tag_ids'])
+        with self.assertRaises(AccessError):  # and nothing is left once the page is read
+            self.env.invalidate_all()
+            private.with_user(stranger).read(['tag_ids'])
+
     @mute_logger('odoo.addons.base.models.ir_rule', 'odoo.models')
     def test_write(self):
         for actor, user, level, ticket, allowed in self._cases():
