@@ -510,12 +510,11 @@ class HelpdeskTeam(models.Model):
             if team.assign_method == 'randomly' or not request.is_closed:
                 agent['count'] += 1
             agent['last'] = now
-        # mail reads the assignee (active, partner) to subscribe them: known already, as the query read them
+        # mail reads the assignees (active, partner) to subscribe them: known already, the query read them
+        partner_of = {user_id: agent['partner_id'] for (_team_id, user_id), agent in agents.items()}
         picked = Users.browse({user.id for user in assignees if user})
         Users.env.cache.update(picked, Users._fields['active'], [True] * len(picked))
-        Users.env.cache.update(picked, Users._fields['partner_id'], [
-            next(agent['partner_id'] for (_team_id, user_id), agent in agents.items() if user_id == user.id)
-            for user in picked])
+        Users.env.cache.update(picked, Users._fields['partner_id'], [partner_of[user.id] for user in picked])
         return assignees
 
     @api.model

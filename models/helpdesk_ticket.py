@@ -818,7 +818,9 @@ class HelpdeskTicket(models.Model):
         if msg_dict.get('author_id'):
             customer = self.env['res.partner'].browse(msg_dict['author_id'])
         else:
-            customer = self._find_or_create_partners([msg_dict.get('email_from') or ''])[0]
+            # the gateway looked the sender up already (mail.thread._routing_check_route) and found nobody
+            looked_up = 'author_id' in msg_dict and self.env.context.get('helpdesk_mail_gateway')
+            customer = self._find_or_create_partners([msg_dict.get('email_from') or ''], search=not looked_up)[0]
         if customer:
             # the message posted right after is then authored by the customer, who gets the replies
             msg_dict['author_id'] = customer.id
@@ -833,21 +835,31 @@ class HelpdeskTicket(models.Model):
         ticket = super(HelpdeskTicket, self.with_context(default_user_id=False)).message_new(
             dict(msg_dict, email_from=email), custom_values=values)
         ticket._mail_gateway_subscribe_cc(msg_dict)
-        # mail posts the mail on the new ticket next: its first message (no earlier one to thread it under), by
-        # its customer, who follows it already (or may not, see _mail_gateway_may_follow)
-        return ticket.with_env(self.env).with_context(helpdesk_creating=True)
+        # mail posts the mail on the new ticket next, by its customer, who follows it already (or may not, see
+        # _mail_gateway_may_follow): mail need not subscribe them again
+        return ticket.with_env(self.env).with_context(helpdesk_customer_subscribed=True)
 
     @api.model
-    def _find_or_create_partners(self, emails):
+    def _find_or_create_partners(self, emails, search=True):
         """Partners for mail addresses, found by email or created; Odoo's own addresses give no partner.
 
         :param list emails: addresses, formatted or not ("Name <email>")
+        :param bool search: False when nobody has these addresses (just looked up): create only
         :return list: res.partner records (empty when refused), in the order of ``emails``
         """
         own = self._mail_gateway_own_addresses()
         kept = [email for email in emails if tools.email_normalize(email, strict=False) not in own]
-        # aliases are left out by the helper too
-        partners = self.env['mail.thread']._mail_find_partner_from_emails(kept, force_create=True) if kept else []
+        if not kept:
+            partners = []
+        elif search:  # aliases are left out by the helper too
+            partners = self.env['mail.thread']._mail_find_partner_from_emails(kept, force_create=True)
+        else:  # as the helper creates them
+            Partner = self.env['res.partner']
+            normalized = [tools.email_normalize(email, strict=False) for email in kept]
+            aliases = set(self.env['mail.alias'].sudo().search(
+                [('alias_full_name', 'in', [email for email in normalized if email])]).mapped('alias_full_name'))
+            partners = [Partner.browse(Partner.name_create(email)[0]) if address and address not in aliases else Partner
+                        for email, address in zip(kept, normalized)]
         found = dict(zip(kept, partners))
         return [found.get(email) or self.env['res.partner'] for email in emails]
 
@@ -874,8 +886,9 @@ class HelpdeskTicket(models.Model):
         """In the mail gateway, mail's own subscription of a message's author adds nobody but the ticket's customer:
         anyone can write any From: (and guess a Message-Id to reply to). Our intake code subscribes explicitly."""
         ctx = self.env.context
-        if ctx.get('helpdesk_creating') and len(self) == 1 and set(partner_ids or ()) <= set(self.partner_id.ids):
-            return True  # the customer follows a new ticket from its creation on (or may not, see below)
+        if ctx.get('helpdesk_customer_subscribed') and len(self) == 1 \
+                and set(partner_ids or ()) <= set(self.partner_id.ids):
+            return True
         if partner_ids and ctx.get('helpdesk_mail_gateway') and not ctx.get('helpdesk_subscribe_trusted'):
             partners = self.env['res.partner'].sudo().browse(partner_ids)
             partner_ids = [

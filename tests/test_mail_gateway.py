@@ -99,6 +99,15 @@ class TestMailGateway(HelpdeskCommon, MailCommon):
         self.assertIn(ticket.partner_id, ticket.message_partner_ids)
         self.assertEqual(ticket.message_ids.filtered(lambda m: m.message_type == 'email').author_id, ticket.partner_id)
 
+    def test_alias_as_sender_gets_no_partner(self):
+        """A mail from one of the database's aliases (another team's, say) makes no customer of it."""
+        self.env['helpdesk.stage'].search([]).template_id = False
+        self.env['helpdesk.team'].create({'name': 'Other Desk', 'alias_name': 'hd.other'})
+        count = self.env['res.partner'].search_count([])
+        ticket = self._ticket_by_mail(email_from='Other Desk <hd.other@%s>' % self.alias_domain)
+        self.assertFalse(ticket.partner_id)
+        self.assertEqual(self.env['res.partner'].search_count([]), count)
+
     def test_cc_become_followers(self):
         count = self.env['res.partner'].search_count([])
         ticket = self._ticket_by_mail(
