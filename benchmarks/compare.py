@@ -14,7 +14,8 @@ year, as in a database in use), then:
   OCA sends nothing) with the default acknowledgement email on *New*;
 - one batch creation;
 - the agent's ticket list as the web client loads it (count + first 80 rows, the list view's fields) for an
-  agent of each team, for the team's list and for "all tickets";
+  agent of each team, for the team's list and for "all tickets": both addons' pages in one process, one
+  after the other, run after run, so that what the machine does meanwhile weighs on both alike;
 - the portal `/my/tickets` page over HTTP (a server per database, on 127.0.0.1);
 - the mail gateway, `message_process` of mails from new senders.
 
@@ -110,6 +111,16 @@ def environment(addon):
         config.parse_config(['-c', addon.conf, '--log-level=warn'])
     registry = odoo.registry(config['db_name'])
     with registry.cursor() as cr:
+        yield api.Environment(cr, SUPERUSER_ID, {})
+
+
+@contextmanager
+def database(conf):
+    """An environment on the database of the configuration file ``conf``, in a process that parsed another
+    configuration file (whose addons path holds both addons)."""
+    with open(conf) as conf_file:
+        db_name = re.search(r'^db_name = (.+)$', conf_file.read(), re.M).group(1).strip()
+    with odoo.registry(db_name).cursor() as cr:
         yield api.Environment(cr, SUPERUSER_ID, {})
 
 
@@ -278,19 +289,22 @@ class Bench:
             spec[fname] = {'fields': {'display_name': {}}} if field.relational else {}
         return spec
 
-    def agent_pages(self, env, prefix=''):
+    def page_functions(self, env, prefix=''):
+        """(key, page) for each agent page: the agent's ticket list as the web client loads it."""
         spec = self.list_spec(env)
         for team, visibility, team_size in self.team_matrix(env):
-            agent = team[self.addon.members][-1]
-            Ticket = env['helpdesk.ticket'].with_user(agent)
+            Ticket = env['helpdesk.ticket'].with_user(team[self.addon.members][-1])
             for label, domain in (('team list', [('team_id', '=', team.id)]), ('all tickets', [])):
-                def page():
+                def page(Ticket=Ticket, domain=domain):
                     env.invalidate_all()
                     Ticket.web_search_read(domain, spec, limit=80, count_limit=10001)
-                page()  # warm the caches of the registry (rules, views)
-                env.cr.sql_log_count = 0
-                ms = median_ms(page, self.args.repeat * 3)  # a page takes milliseconds: more runs, less noise
-                self.record('%sagent page, %s, %s members: %s' % (prefix, visibility, team_size, label), ms, 'ms')
+                yield '%sagent page, %s, %s members: %s' % (prefix, visibility, team_size, label), page
+
+    def agent_pages(self, env, prefix=''):
+        for key, page in self.page_functions(env, prefix):
+            page()  # warm the caches of the registry (rules, views)
+            self.record(key, median_ms(page, self.args.repeat * 3), 'ms')  # milliseconds: more runs, less noise
+
 
     def team_matrix(self, env):
         teams = self.teams(env)
@@ -347,13 +361,27 @@ class Bench:
         self.record('mail gateway: %s mails, new senders' % count, count / elapsed, 'mails/s', queries / count)
 
 
+def interleaved_pages(benches, envs):
+    """The agent pages of both addons, one after the other, run after run: what the machine does meanwhile
+    weighs on both alike (measured minutes apart, the same page of the same addon moved by 50 %)."""
+    for pairs in zip(*(bench.page_functions(env) for bench, env in zip(benches, envs))):
+        timings = [[] for _pair in pairs]
+        for _key, page in pairs:
+            page()  # warm the caches of the registry (rules, views)
+        for _run in range(benches[0].args.repeat * 3):
+            for (_key, page), runs in zip(pairs, timings):
+                start = time.perf_counter()
+                page()
+                runs.append((time.perf_counter() - start) * 1000)
+        for bench, (key, _page), runs in zip(benches, pairs, timings):
+            bench.record(key, statistics.median(runs), 'ms')
+
 def run(addon, args, size):
     bench = Bench(addon, args)
     with environment(addon) as env:
         bench.populate(env, min(size, args.orm_size))
         bench.multiply(env, size)
         bench.backdate(env)
-        bench.agent_pages(env)
     bench.portal_page()
     with environment(addon) as env:
         bench.addon.templates_off(env)
@@ -373,7 +401,13 @@ def run_one(args):
     import json
     addon_class = OcaAddon if args.run == 'oca' else Addon
     addon = addon_class(args.run, args.config, args.port)
-    if args.run == 'big':
+    if args.run == 'pages':  # both databases in one process: OCA's configuration knows both addons
+        config.parse_config(['-c', args.oca, '--log-level=warn'])
+        benches = [Bench(Addon('ce', args.ce, 0), args), Bench(OcaAddon('oca', args.oca, 0), args)]
+        with database(args.ce) as ce_env, database(args.oca) as oca_env:
+            interleaved_pages(benches, [ce_env, oca_env])
+        results = {bench.addon.name: bench.results for bench in benches}
+    elif args.run == 'big':
         bench = Bench(addon, args)
         with environment(addon) as env:
             bench.populate(env, min(args.tickets, args.orm_size))
@@ -400,7 +434,7 @@ def main():
     parser.add_argument('--repeat', type=int, default=5)
     parser.add_argument('--orm-size', type=int, default=5000,
                         help="tickets made through the ORM; more are SQL copies of them")
-    parser.add_argument('--run', choices=['ce', 'oca', 'big'], help=argparse.SUPPRESS)
+    parser.add_argument('--run', choices=['ce', 'oca', 'big', 'pages'], help=argparse.SUPPRESS)
     parser.add_argument('--config', help=argparse.SUPPRESS)
     parser.add_argument('--port', type=int, help=argparse.SUPPRESS)
     parser.add_argument('--out', help=argparse.SUPPRESS)
@@ -425,6 +459,14 @@ def main():
                             '--tickets', str(size), '--out', out] + common, check=True)
             with open(out) as result:
                 results[name] = json.load(result)
+        if args.ce and args.oca:  # the agent pages of both, interleaved, first in the table
+            out = os.path.join(tmp, 'pages.json')
+            subprocess.run([sys.executable, __file__, '--run', 'pages', '--ce', args.ce, '--oca', args.oca,
+                            '--out', out] + common, check=True)
+            with open(out) as result:
+                pages = json.load(result)
+            for name, page_results in pages.items():
+                results[name] = dict(page_results, **results[name])
     print('\n%-60s %16s %16s %8s' % ('workload (%s tickets)' % args.tickets, 'helpdesk_ce', 'OCA', 'ratio'))
     for key, (value, unit, queries) in results['ce'].items():
         oca_key = key.replace('acknowledgement on', 'stage templates off')
