@@ -238,26 +238,28 @@ class Bench:
     def teams(self, env):
         return env[self.addon.team_model].search([('name', '=like', 'Team %')], order='id')
 
-    def create_one_by_one(self, env, key, count):
-        addon = self.addon
-        team = self.teams(env)[0]  # private / OCA's first team, 5 members
+    def creation_step(self, env):
+        """One ticket created as the gateway and the form do it, into the first team (5 members)."""
+        team = self.teams(env)[0]  # private / OCA's first team
         customer = env['res.partner'].search([('email', '=', 'customer@bench.example.com')], limit=1)
-        env.cr.commit()
-        Ticket = env['helpdesk.ticket']
-        queries = 0
-        start = time.perf_counter()
-        for n in range(count):
-            env.invalidate_all()
-            before = env.cr.sql_log_count
+
+        def create(n):
             values = {'name': 'One by one %s' % n, 'team_id': team.id, 'partner_id': customer.id}
-            if isinstance(addon, OcaAddon):
+            if isinstance(self.addon, OcaAddon):
                 values['description'] = '<p>One by one %s</p>' % n
-            Ticket.create(values)
-            env.flush_all()
-            queries += env.cr.sql_log_count - before
-            env.cr.commit()
-        elapsed = time.perf_counter() - start
-        self.record(key, count / elapsed, 'tickets/s', queries / count)
+            env['helpdesk.ticket'].create(values)
+        return create
+
+    def gateway_step(self, env):
+        """One mail from a new sender, through message_process, into the first team."""
+        team = self.teams(env)[0]
+        stamp = '%s%s' % (int(time.time()), self.addon.name)
+
+        def receive(n):
+            mail = MAIL.format(sender='New Sender %s <sender%s.%s@bench.example.com>' % (n, stamp, n),
+                               subject='%s %s' % (SUBJECTS[n % len(SUBJECTS)], n), msg_id='%s-%s' % (stamp, n))
+            env['mail.thread'].message_process('helpdesk.ticket', mail, custom_values={'team_id': team.id})
+        return receive
 
     def create_batch(self, env, count):
         addon = self.addon
@@ -342,24 +344,6 @@ class Bench:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
 
-    def mail_gateway(self, env, count):
-        team = self.teams(env)[0]
-        env.cr.commit()
-        queries = 0
-        stamp = int(time.time())
-        start = time.perf_counter()
-        for n in range(count):
-            env.invalidate_all()
-            before = env.cr.sql_log_count
-            mail = MAIL.format(sender='New Sender %s <sender%s.%s@bench.example.com>' % (n, stamp, n),
-                               subject='%s %s' % (SUBJECTS[n % len(SUBJECTS)], n), msg_id='%s-%s' % (stamp, n))
-            env['mail.thread'].message_process('helpdesk.ticket', mail, custom_values={'team_id': team.id})
-            env.flush_all()
-            queries += env.cr.sql_log_count - before
-            env.cr.commit()
-        elapsed = time.perf_counter() - start
-        self.record('mail gateway: %s mails, new senders' % count, count / elapsed, 'mails/s', queries / count)
-
 
 def interleaved_pages(benches, envs):
     """The agent pages of both addons, one after the other, run after run: what the machine does meanwhile
@@ -376,24 +360,56 @@ def interleaved_pages(benches, envs):
         for bench, (key, _page), runs in zip(benches, pairs, timings):
             bench.record(key, statistics.median(runs), 'ms')
 
+def interleaved(benches, envs, steps, key, count, unit):
+    """``count`` times each addon's step, one addon after the other, each with a fresh cache and its commit."""
+    elapsed, queries = [0.0] * len(benches), [0] * len(benches)
+    for env in envs:
+        env.cr.commit()
+    for n in range(count):
+        for index, (env, step) in enumerate(zip(envs, steps)):
+            env.invalidate_all()
+            before, start = env.cr.sql_log_count, time.perf_counter()
+            step(n)
+            env.flush_all()
+            queries[index] += env.cr.sql_log_count - before
+            env.cr.commit()
+            elapsed[index] += time.perf_counter() - start
+    for bench, seconds, total in zip(benches, elapsed, queries):
+        bench.record(key, count / seconds, unit, total / count)
+
+
 def run(addon, args, size):
+    """Population, then the portal page (a server of its own on the database)."""
     bench = Bench(addon, args)
     with environment(addon) as env:
         bench.populate(env, min(size, args.orm_size))
         bench.multiply(env, size)
         bench.backdate(env)
     bench.portal_page()
-    with environment(addon) as env:
-        bench.addon.templates_off(env)
-        bench.create_one_by_one(env, 'create: one by one, stage templates off', args.creates)
-        if not isinstance(addon, OcaAddon):
-            bench.addon.templates_default(env)
-            bench.create_one_by_one(env, 'create: one by one, acknowledgement on', args.creates)
-            bench.addon.templates_off(env)
-        bench.create_batch(env, args.batch)
-        bench.mail_gateway(env, args.mails)
-        env.cr.commit()
     return bench.results
+
+
+def run_both(args):
+    """The workloads of both addons in one process (OCA's configuration knows both addons), interleaved."""
+    config.parse_config(['-c', args.oca, '--log-level=warn'])
+    benches = [Bench(Addon('ce', args.ce, 0), args), Bench(OcaAddon('oca', args.oca, 0), args)]
+    with database(args.ce) as ce_env, database(args.oca) as oca_env:
+        envs = [ce_env, oca_env]
+        interleaved_pages(benches, envs)
+        for bench, env in zip(benches, envs):
+            bench.addon.templates_off(env)
+        interleaved(benches, envs, [bench.creation_step(env) for bench, env in zip(benches, envs)],
+                    'create: one by one, stage templates off', args.creates, 'tickets/s')
+        ce, ce_env = benches[0], envs[0]  # OCA sends nothing
+        ce.addon.templates_default(ce_env)
+        interleaved([ce], [ce_env], [ce.creation_step(ce_env)], 'create: one by one, acknowledgement on',
+                    args.creates, 'tickets/s')
+        ce.addon.templates_off(ce_env)
+        for bench, env in zip(benches, envs):
+            bench.create_batch(env, args.batch)
+        interleaved(benches, envs, [bench.gateway_step(env) for bench, env in zip(benches, envs)],
+                    'mail gateway: %s mails, new senders' % args.mails, args.mails, 'mails/s')
+    return {bench.addon.name: bench.results for bench in benches}
 
 
 def run_one(args):
@@ -401,12 +417,8 @@ def run_one(args):
     import json
     addon_class = OcaAddon if args.run == 'oca' else Addon
     addon = addon_class(args.run, args.config, args.port)
-    if args.run == 'pages':  # both databases in one process: OCA's configuration knows both addons
-        config.parse_config(['-c', args.oca, '--log-level=warn'])
-        benches = [Bench(Addon('ce', args.ce, 0), args), Bench(OcaAddon('oca', args.oca, 0), args)]
-        with database(args.ce) as ce_env, database(args.oca) as oca_env:
-            interleaved_pages(benches, [ce_env, oca_env])
-        results = {bench.addon.name: bench.results for bench in benches}
+    if args.run == 'both':
+        results = run_both(args)
     elif args.run == 'big':
         bench = Bench(addon, args)
         with environment(addon) as env:
@@ -434,7 +446,7 @@ def main():
     parser.add_argument('--repeat', type=int, default=5)
     parser.add_argument('--orm-size', type=int, default=5000,
                         help="tickets made through the ORM; more are SQL copies of them")
-    parser.add_argument('--run', choices=['ce', 'oca', 'big', 'pages'], help=argparse.SUPPRESS)
+    parser.add_argument('--run', choices=['ce', 'oca', 'big', 'both'], help=argparse.SUPPRESS)
     parser.add_argument('--config', help=argparse.SUPPRESS)
     parser.add_argument('--port', type=int, help=argparse.SUPPRESS)
     parser.add_argument('--out', help=argparse.SUPPRESS)
@@ -459,14 +471,14 @@ def main():
                             '--tickets', str(size), '--out', out] + common, check=True)
             with open(out) as result:
                 results[name] = json.load(result)
-        if args.ce and args.oca:  # the agent pages of both, interleaved, first in the table
-            out = os.path.join(tmp, 'pages.json')
-            subprocess.run([sys.executable, __file__, '--run', 'pages', '--ce', args.ce, '--oca', args.oca,
+        if args.ce and args.oca:  # the workloads of both, interleaved, first in the table
+            out = os.path.join(tmp, 'both.json')
+            subprocess.run([sys.executable, __file__, '--run', 'both', '--ce', args.ce, '--oca', args.oca,
                             '--out', out] + common, check=True)
             with open(out) as result:
-                pages = json.load(result)
-            for name, page_results in pages.items():
-                results[name] = dict(page_results, **results[name])
+                both = json.load(result)
+            for name, workload_results in both.items():
+                results[name] = dict(workload_results, **results[name])
     print('\n%-60s %16s %16s %8s' % ('workload (%s tickets)' % args.tickets, 'helpdesk_ce', 'OCA', 'ratio'))
     for key, (value, unit, queries) in results['ce'].items():
         oca_key = key.replace('acknowledgement on', 'stage templates off')
