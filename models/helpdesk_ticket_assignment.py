@@ -55,35 +55,33 @@ class HelpdeskTicket(models.Model):
             return default_team or fallback[0]
 
         todo = [(vals, team_of(vals)) for vals in vals_list if not vals.get('user_id', default_user)]
-        teams = self.env['helpdesk.team'].sudo().browse({team for _vals, team in todo if team})
-        auto_team_ids = set(teams.filtered('auto_assignment').ids)
+        # records iterated from one recordset each: they read their fields together (the reads the insertion
+        # then makes), and no new records are built to weigh the tickets
+        teams = {team.id: team for team in self.env['helpdesk.team'].sudo().browse(
+            {team for _vals, team in todo if team})}
+        Category = self.env['helpdesk.ticket.category'].sudo()
+        categories = {category.id: category for category in Category.browse(
+            {vals['category_id'] for vals, _team in todo if vals.get('category_id')})}
         # a category naming agents assigns even in a team that does not assign automatically
-        categories = self.env['helpdesk.ticket.category'].sudo().browse(
-            {vals['category_id'] for vals, _team in todo if vals.get('category_id')})
-        agent_category_ids = set(categories.filtered('user_ids').ids)
-        todo = [(vals, team) for vals, team in todo
-                if team in auto_team_ids or vals.get('category_id') in agent_category_ids]
+        todo = [(vals, teams[team]) for vals, team in todo if team and (
+            teams[team].auto_assignment or categories.get(vals.get('category_id'), Category).user_ids)]
         if not todo:
             return False
-        # what assignment weighs, read off the values (the same reads the insertion then makes): no new records
-        Team, Category = self.env['helpdesk.team'].sudo(), self.env['helpdesk.ticket.category'].sudo()
-        teams = {team.id: team for team in Team.browse({team for _vals, team in todo})}
         partners = {partner.id: partner for partner in self.env['res.partner'].sudo().browse(
             {vals['partner_id'] for vals, _team in todo if vals.get('partner_id')})}
         stages = {stage.id: stage for stage in self.env['helpdesk.stage'].sudo().browse(
             {vals['stage_id'] for vals, _team in todo if vals.get('stage_id')})}
         requests = []
-        for vals, team_id in todo:
-            team = teams[team_id]
-            partner = partners.get(vals.get('partner_id'))
+        for vals, team in todo:
+            partner = partners.get(vals.get('partner_id'), self.env['res.partner'])
             stage = stages.get(vals.get('stage_id')) or team.stage_ids[:1]
             requests.append(AssignmentRequest(
-                team, Category.browse(vals.get('category_id')), partner.id if partner else False,
-                vals.get('partner_email') or (partner.email if partner else False), stage.fold))
-        teams = Team.browse(list(teams))
-        if not teams._lock_for_assignment():
+                team, categories.get(vals.get('category_id'), Category), partner.id,
+                vals.get('partner_email') or partner.email, stage.fold))
+        assigning = self.env['helpdesk.team'].sudo().concat(*{team for _vals, team in todo})
+        if not assigning._lock_for_assignment():
             return True
-        for (vals, _team), user in zip(todo, teams._pick_agents(requests)):
+        for (vals, _team), user in zip(todo, assigning._pick_agents(requests)):
             if user:
                 vals['user_id'] = user.id
         return False
