@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -78,6 +79,25 @@ class TestVisibility(HelpdeskCommon):
                 self.env.invalidate_all()
                 result = self.env['helpdesk.ticket'].with_user(user).web_search_read([('id', '=', ticket.id)], spec)
                 self.assertEqual([record['name'] for record in result['records']], [ticket.name] if allowed else [])
+
+    @mute_logger('odoo.addons.base.models.ir_rule', 'odoo.models', 'odoo.addons.base.models.ir_model')
+    def test_list_page_refused(self):
+        """The list page from the denied side: a visitor and an employee without helpdesk rights get nothing,
+        an agent taken off the private team no longer lists its ticket."""
+        spec = {'name': {}, 'tag_ids': {'fields': {'display_name': {}}}}
+        private = self.tickets['private']
+        for user in (self.env.ref('base.public_user'), self.internal):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                self.env['helpdesk.ticket'].with_user(user).web_search_read([('id', '=', private.id)], spec)
+        member = self._make_agent('hd_member_leaving', 'Agent Leaving')
+        self.team_private.member_ids = [Command.link(member.id)]
+        Ticket = self.env['helpdesk.ticket'].with_user(member)
+        self.assertEqual(len(Ticket.web_search_read([('id', '=', private.id)], spec)['records']), 1)
+        self.team_private.member_ids = [Command.unlink(member.id)]
+        self.env.invalidate_all()
+        self.assertEqual(Ticket.web_search_read([('id', '=', private.id)], spec)['records'], [])
+        with self.assertRaises(AccessError):
+            private.with_user(member).read(['tag_ids'])
 
     @mute_logger('odoo.addons.base.models.ir_rule', 'odoo.models')
     def test_list_page_checks_what_its_search_did_not_find(self):
