@@ -399,20 +399,33 @@ class HelpdeskTicket(models.Model):
 
     @api.model
     def _next_ticket_refs(self, count):
-        """References for a batch in one query where the sequence allows it (standard, no date ranges)."""
+        """References for a batch in one query where the sequence allows it (standard, no date ranges): the
+        query finds the company's sequence (else the shared one), reads how to format its numbers and draws
+        them from its PostgreSQL sequence (named as ir.sequence names it, ``ir_sequence_%03d``)."""
         if not count:
             return []
-        # one query finds the sequence and reads what formatting the numbers needs
-        sequence = self.env['ir.sequence'].sudo().search_fetch(
-            [('code', '=', 'helpdesk.ticket'), ('company_id', 'in', [self.env.company.id, False])],
-            ['implementation', 'use_date_range', 'prefix', 'suffix', 'padding'], order='company_id', limit=1)
-        if not sequence:
+        self.env['ir.sequence'].flush_model()
+        self.env.cr.execute(SQL("""
+            SELECT seq.id, seq.prefix, seq.suffix, seq.padding, CASE
+                   WHEN seq.implementation = 'standard' AND seq.use_date_range IS NOT TRUE THEN ARRAY(
+                       SELECT nextval(('ir_sequence_' || lpad(seq.id::text, GREATEST(3, length(seq.id::text)), '0'))
+                                      ::regclass)
+                         FROM generate_series(1, %(count)s))
+                   END
+              FROM (SELECT id, prefix, suffix, padding, implementation, use_date_range FROM ir_sequence
+                     WHERE code = 'helpdesk.ticket' AND active AND (company_id = %(company)s OR company_id IS NULL)
+                     ORDER BY company_id NULLS LAST LIMIT 1) seq""", count=count, company=self.env.company.id))
+        row = self.env.cr.fetchone()
+        if not row:
             return [False] * count  # no reference rather than the same one for every ticket
-        if sequence.implementation == 'standard' and not sequence.use_date_range:
-            self.env.cr.execute(
-                "SELECT nextval(%s) FROM generate_series(1, %s)", ['ir_sequence_%03d' % sequence.id, count])
-            return [sequence.get_next_char(number) for number, in self.env.cr.fetchall()]
-        return [sequence._next() for _i in range(count)]
+        seq_id, prefix, suffix, padding, numbers = row
+        sequence = self.env['ir.sequence'].sudo().browse(seq_id)
+        if numbers is None:
+            return [sequence._next() for _i in range(count)]
+        # what get_next_char formats with, as the query read it
+        for fname, value in (('prefix', prefix), ('suffix', suffix), ('padding', padding)):
+            self.env.cache.update(sequence, sequence._fields[fname], [value])
+        return [sequence.get_next_char(number) for number in numbers]
 
     def _sla_after_write(self, vals):
         """Any write fails overdue statuses; matching fields match the policies again; a stage moves the clock."""

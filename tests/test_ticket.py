@@ -14,6 +14,19 @@ class TestTicket(HelpdeskCommon):
         self.assertRegex(first.ticket_ref, r'^HD\d{5}$')
         self.assertEqual(int(second.ticket_ref[2:]), int(first.ticket_ref[2:]) + 1)
 
+    def test_reference_from_the_company_sequence(self):
+        """A company's own sequence wins over the shared one, whatever its implementation."""
+        sequence = self.env['ir.sequence'].create({
+            'name': 'Far tickets', 'code': 'helpdesk.ticket', 'company_id': self.company_2.id, 'prefix': 'FAR-',
+            'padding': 3, 'implementation': 'no_gap'})
+        team = self.env['helpdesk.team'].create({'name': 'Far', 'company_id': self.company_2.id})
+        Ticket = self.env['helpdesk.ticket'].with_company(self.company_2)
+        tickets = Ticket.create([{'name': 'A', 'team_id': team.id}, {'name': 'B', 'team_id': team.id}])
+        self.assertEqual(tickets.mapped('ticket_ref'), ['FAR-001', 'FAR-002'])
+        sequence.implementation = 'standard'
+        self.assertEqual(Ticket.create({'name': 'C', 'team_id': team.id}).ticket_ref, 'FAR-003')
+        self.assertRegex(self._create_ticket(self.team_public).ticket_ref, r'^HD\d{5}$', "other companies")
+
     def test_first_stage_of_team(self):
         ticket = self._create_ticket(self.team_public)
         self.assertEqual(ticket.stage_id, self.team_public.stage_ids[0])
