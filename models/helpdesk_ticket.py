@@ -707,7 +707,8 @@ class HelpdeskTicket(models.Model):
 
     def _send_rating_request(self, template):
         """Ask the customers of tickets whose team uses ratings (as project does with its stages)."""
-        self.filtered(lambda t: t.team_id.use_rating and t.partner_id).rating_send_request(
+        tickets = self.filtered(lambda t: t.team_id.use_rating and t.partner_id)
+        tickets._without_own_customer_address().rating_send_request(
             template, force_send=False)
 
     def _send_stage_sms(self, template):
@@ -875,6 +876,19 @@ class HelpdeskTicket(models.Model):
                         for email, address in zip(kept, normalized)]
         found = dict(zip(kept, partners))
         return [found.get(email) or self.env['res.partner'] for email in emails]
+
+    def _without_own_customer_address(self):
+        """The tickets whose customer address is not one of the database's own (an alias, the catchall,
+        bounce or notification address): an automatic email to one of those comes back through the gateway
+        as a new ticket, which would be answered again."""
+        addresses = {ticket: tools.email_normalize(ticket.partner_id.email or ticket.partner_email or '', strict=False)
+                     for ticket in self}
+        wanted = [address for address in set(addresses.values()) if address]
+        if not wanted:
+            return self
+        own = self._mail_gateway_own_addresses() | set(self.env['mail.alias'].sudo().search(
+            [('alias_full_name', 'in', wanted)]).mapped('alias_full_name'))
+        return self.filtered(lambda ticket: addresses[ticket] not in own)
 
     @api.model
     def _mail_gateway_own_addresses(self):

@@ -79,14 +79,16 @@ class HelpdeskTicket(models.Model):
 
         One composer renders the whole batch (each ticket in its customer's language) then posts on each
         ticket: mail's own batch comment mode, where ``message_post_with_source`` makes a composer per ticket.
+        Never to the database's own addresses (a mail from an alias): it would loop through the gateway.
         """
-        if not self:
-            return self.env['mail.message']
         if self._helpdesk_is_share_call():
             raise AccessError(_("Customers cannot post messages rendered from templates."))
+        tickets = self._without_own_customer_address()
+        if not tickets:
+            return self.env['mail.message']
         composer = self.env['mail.compose.message'].with_context(
             helpdesk_stage_template=True, mail_notify_force_send=False,
-            default_composition_mode='comment', default_model=self._name, default_res_ids=self.ids,
+            default_composition_mode='comment', default_model=self._name, default_res_ids=tickets.ids,
             default_template_id=template.id,
         ).create({'message_type': 'comment', 'subtype_id': self._subtype('mail.mt_comment').id})
         return composer._action_send_mail()[1]

@@ -1,5 +1,6 @@
 from unittest.mock import patch
 
+from odoo import fields, tools
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -107,6 +108,27 @@ class TestMailGateway(HelpdeskCommon, MailCommon):
         ticket = self._ticket_by_mail(email_from='Other Desk <hd.other@%s>' % self.alias_domain)
         self.assertFalse(ticket.partner_id)
         self.assertEqual(self.env['res.partner'].search_count([]), count)
+
+    def test_no_automatic_email_to_own_addresses(self):
+        """A ticket whose customer address is one of the database's own (an alias, the catchall) gets no
+        acknowledgement nor reminder: it would come back through the gateway as a new ticket, again and again."""
+        self.assertTrue(self.stage_new.template_id)
+        self.env['helpdesk.team'].create({'name': 'Other Desk', 'alias_name': 'hd.other'})
+
+        def queued(ticket):
+            return self.env['mail.mail'].search([('model', '=', ticket._name), ('res_id', '=', ticket.id)])
+
+        for sender in ('Other Desk <hd.other@%s>' % self.alias_domain, 'catchall.test@%s' % self.alias_domain):
+            with self.subTest(sender=sender):
+                ticket = self._ticket_by_mail(subject='Loop from %s' % sender, email_from=sender)
+                self.assertEqual(ticket.partner_email, tools.email_normalize(sender))
+                self.assertFalse(queued(ticket))
+                self.assertFalse(ticket.message_ids.filtered(lambda m: m.message_type == 'comment'))
+        # nor the customer reminder
+        self.env['helpdesk.team']._remind_customers(ticket, fields.Datetime.now())
+        self.assertFalse(queued(ticket))
+        # a customer's ticket still gets its acknowledgement
+        self.assertTrue(queued(self._ticket_by_mail(subject='Real customer')))
 
     def test_cc_become_followers(self):
         count = self.env['res.partner'].search_count([])
