@@ -394,17 +394,17 @@ class HelpdeskTeam(models.Model):
             t.team_id.auto_assignment or self._get_category_agents(t.category_id, t.team_id)))
         if not tickets:
             return
-        teams = tickets.team_id
-        if not teams._lock_for_assignment():
+        assignees = tickets.team_id._pick_assignees(tickets, lock=True)
+        if assignees is None:
             self._assign_after_commit(tickets)
             return
         by_user = defaultdict(list)
-        for ticket, user in teams._pick_assignees(tickets).items():
+        for ticket, user in assignees.items():
             by_user[user].append(ticket.id)
         for user, ticket_ids in by_user.items():
             tickets.browse(ticket_ids).write({'user_id': user.id})
 
-    def _lock_for_assignment(self):
+    def _lock_for_assignment(self, then=None):
         """Serialize assignment per team, until the transaction ends; False when our snapshot is stale.
 
         The row lock makes a concurrent assignment in the same team wait. The no-op update tells whether
@@ -412,17 +412,21 @@ class HelpdeskTeam(models.Model):
         transaction updated the row, i.e. assigned, after ours began; that failure is kept inside a
         savepoint, so the transaction goes on. Under READ COMMITTED (``_assign_after_commit``) it waits
         and succeeds. NO KEY UPDATE, unlike UPDATE, does not conflict with the key-share locks of ticket
-        inserts. One round trip in the usual case.
+        inserts. One round trip in the usual case, with ``then`` (an SQL query run once the lock is held,
+        whose rows the cursor then holds).
         """
-        if not self.ids:
-            return True
         cr = self.env.cr
+        if not self.ids:
+            if then:
+                cr.execute(then)
+            return True
         savepoint = SQL.identifier('helpdesk_assign_%s' % next(_savepoint_ids))
         try:
             cr.execute(SQL(
                 "SAVEPOINT %s; UPDATE helpdesk_team SET write_date = write_date WHERE id IN "
                 "(SELECT id FROM helpdesk_team WHERE id IN %s ORDER BY id FOR NO KEY UPDATE); "
-                "RELEASE SAVEPOINT %s", savepoint, tuple(self.ids), savepoint), log_exceptions=False)
+                "RELEASE SAVEPOINT %s; %s", savepoint, tuple(self.ids), savepoint, then or SQL()),
+                log_exceptions=False)
         except psycopg2.errors.SerializationFailure:
             cr.execute(SQL("ROLLBACK TO SAVEPOINT %s", savepoint))
             _logger.info("helpdesk: teams %s assigned concurrently; assigning after commit", self.ids)
@@ -451,15 +455,18 @@ class HelpdeskTeam(models.Model):
                     sleep(0.1 * (attempt + 1))
             _logger.error("helpdesk: tickets %s left unassigned", ticket_ids)
 
-    def _pick_assignees(self, tickets):
+    def _pick_assignees(self, tickets, lock=False):
         """Agents for a batch of tickets, {ticket: user}, in the order of the tickets (see ``_pick_agents``)."""
         requests = [
             AssignmentRequest(ticket.team_id, ticket.category_id, ticket.partner_id.id, ticket.partner_email,
                               ticket.is_closed)
             for ticket in tickets]
-        return {ticket: user for ticket, user in zip(tickets, self._pick_agents(requests)) if user}
+        assignees = self._pick_agents(requests, lock=lock)
+        if assignees is None:
+            return None
+        return {ticket: user for ticket, user in zip(tickets, assignees) if user}
 
-    def _pick_agents(self, requests):
+    def _pick_agents(self, requests, lock=False):
         """The agent of each ``AssignmentRequest``, in their order (an empty recordset when nobody may take it).
 
         Requests are plain values, so that a creation weighs its tickets before they exist (no new records).
@@ -467,13 +474,18 @@ class HelpdeskTeam(models.Model):
         one by one. Present agents are preferred; when every candidate is away, the first one back. Ties
         go to the oldest last assignment (never assigned first), then the lowest user id. One query,
         whatever the number of tickets, teams or members (see ``_get_assignment_agents``).
+
+        :param bool lock: take the teams' assignment lock first, in the same round trip
+            (``_lock_for_assignment``); None when our snapshot is stale (nobody picked)
         """
         now = fields.Datetime.now()
         # agents named by the tickets' categories are candidates of their team for those tickets only
         category_agents = [self._get_category_agents(request.category, request.team) for request in requests]
         named = {(request.team.id, user.id)
                  for request, users in zip(requests, category_agents) for user in users}
-        agents = self._get_assignment_agents(named, now)
+        agents = self._get_assignment_agents(named, now, lock=lock)
+        if agents is None:
+            return None
         members = defaultdict(list)  # {team id: [user id]}
         for (team_id, user_id), agent in agents.items():
             if agent['member']:
@@ -525,7 +537,7 @@ class HelpdeskTeam(models.Model):
             return self.env['res.users']
         return category.user_ids
 
-    def _get_assignment_agents(self, named, now):
+    def _get_assignment_agents(self, named, now, lock=False):
         """Who may be given tickets of these teams, with what automatic assignment weighs, in one query.
 
         The candidates of a team are its members, or every helpdesk agent of its company when it has none
@@ -538,11 +550,12 @@ class HelpdeskTeam(models.Model):
         resources, and the company-wide leaves of their working calendar (their resource's calendar in the
         team's company, else the company's); back-to-back leaves chain, so the real return date is found.
 
-        :return: {(team id, user id): {'member', 'partner_id', 'email', 'count', 'last', 'back'}}
+        :return: {(team id, user id): {'member', 'partner_id', 'email', 'count', 'last', 'back'}}, None when
+            ``lock`` is asked for and our snapshot is stale (see ``_lock_for_assignment``)
         """
         named = sorted(named)
         self.env.flush_all()  # tickets, members, users, resources and leaves, as they are in memory
-        self.env.cr.execute(SQL("""
+        query = SQL("""
             WITH pairs AS (
                 SELECT team.id AS team_id, rel.user_id, TRUE AS member
                   FROM helpdesk_team team
@@ -604,7 +617,11 @@ class HelpdeskTeam(models.Model):
         """, team_ids=list(self.ids),
             group_id=self.env['ir.model.data']._xmlid_to_res_id(HELPDESK_AGENT_GROUP),
             named_teams=[team_id for team_id, _user_id in named], named_users=[user_id for _team_id, user_id in named],
-            now=now))
+            now=now)
+        if not lock:
+            self.env.cr.execute(query)
+        elif not self._lock_for_assignment(then=query):
+            return None
         agents = {}
         for team_id, user_id, member, partner_id, email, count, last, periods in self.env.cr.fetchall():
             back = now

@@ -79,9 +79,10 @@ class HelpdeskTicket(models.Model):
                 team, categories.get(vals.get('category_id'), Category), partner.id,
                 vals.get('partner_email') or partner.email, stage.fold))
         assigning = self.env['helpdesk.team'].sudo().concat(*{team for _vals, team in todo})
-        if not assigning._lock_for_assignment():
+        assignees = assigning._pick_agents(requests, lock=True)
+        if assignees is None:
             return True
-        for (vals, _team), user in zip(todo, assigning._pick_agents(requests)):
+        for (vals, _team), user in zip(todo, assignees):
             if user:
                 vals['user_id'] = user.id
         return False

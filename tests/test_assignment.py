@@ -408,7 +408,7 @@ class TestAssignment(HelpdeskCommon):
             self._create_ticket(team)  # warm up
             self.env.invalidate_all()
             self.env.user.fetch(['login'])
-            with self.assertQueryCount(12):
+            with self.assertQueryCount(11):
                 start = self.cr.sql_log_count
                 self._create_ticket(team)
                 self.env.flush_all()
