@@ -1,5 +1,5 @@
-"""17.0.2.3: the agents' ticket rules test the ticket's team before its followers (same access, cheaper
-queries); they sit in a noupdate block, which an upgrade never reloads: reloaded here from the module's file."""
+"""17.0.2.3: the agents' ticket and SLA status rules test the ticket's team before its followers (same access,
+cheaper queries); they sit in a noupdate block, which an upgrade never reloads: reloaded from the module's file."""
 from odoo import SUPERUSER_ID, api
 
 from odoo.addons.helpdesk_ce import upgrades
@@ -8,6 +8,9 @@ RULE_XMLIDS = (
     'helpdesk_ticket_user_rule',
     'helpdesk_ticket_user_team_rule',
     'helpdesk_ticket_user_own_rule',
+    'helpdesk_sla_status_user_all_rule',
+    'helpdesk_sla_status_user_team_rule',
+    'helpdesk_sla_status_user_rule',
 )
 
 
