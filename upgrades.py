@@ -5,17 +5,11 @@ The lead's migration scripts call them (not loaded by Odoo on their own):
 - ``pre_split_assign_dates(cr)`` in a pre-migration: creates ``last_assign_date`` filled from ``assign_date``
   (until now the last assignment), so that the ORM does not compute it as "now" for every assigned ticket;
 - ``post_split_assign_dates(env)`` and ``post_move_rating_templates(env)`` in a post-migration;
-- ``renumber_duplicate_ticket_refs(cr)`` in a pre-migration, before references become unique per company;
-- ``reload_records(env, filename, xmlids)`` in a post-migration: records of noupdate blocks (rules, templates)
-  that a release changed.
+- ``renumber_duplicate_ticket_refs(cr)`` in a pre-migration, before references become unique per company.
 """
-import io
 import logging
 
-from lxml import etree
-
-from odoo.tools import file_path, sql
-from odoo.tools.convert import convert_xml_import
+from odoo.tools import sql
 
 _logger = logging.getLogger(__name__)
 
@@ -82,20 +76,3 @@ def renumber_duplicate_ticket_refs(cr):
     if renamed:
         _logger.info("helpdesk_ce: %s duplicate ticket references renumbered", renamed)
     return renamed
-
-
-def reload_records(env, filename, xmlids):
-    """Load these records of a data file again, as a first install would, over their current values."""
-    with open(file_path('helpdesk_ce/%s' % filename), 'rb') as file:
-        tree = etree.parse(file)
-    root = tree.getroot()
-    for data in root.iter('data'):
-        for record in list(data):
-            if record.tag is etree.Comment or record.get('id') not in xmlids:
-                data.remove(record)
-    for child in list(root):
-        if child.tag != 'data':
-            root.remove(child)
-    stream = io.BytesIO(etree.tostring(tree))
-    stream.name = filename
-    convert_xml_import(env, 'helpdesk_ce', stream, idref={}, mode='init', noupdate=True)

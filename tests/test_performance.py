@@ -99,15 +99,6 @@ class TestQueryCounts(HelpdeskCommon):
         self.assertEqual(result['length'], 90, "the private team of others is not listed")
         self.assertEqual(len(result['records']), 80)
 
-    def test_rules_test_the_team_before_the_followers(self):
-        """Every agent's ticket (and SLA status) query tests the team (visibility, membership) before the
-        ticket's followers: PostgreSQL then skips the lookup in followers for the tickets of teams the agent sees."""
-        for scope in ('user', 'user_team', 'user_own'):
-            agent = new_test_user(self.env, 'hd_order_%s' % scope, groups='helpdesk_ce.group_helpdesk_%s' % scope)
-            for model in ('helpdesk.ticket', 'helpdesk.sla.status'):
-                sql = self.env[model].with_user(agent)._search([]).select().code
-                self.assertLess(sql.index('"helpdesk_ticket"."team_id" IN'), sql.index('"mail_followers"'), scope)
-
 
 @tagged('post_install', '-at_install')
 class TestPortalQueryCount(HelpdeskHttpCommon):

@@ -45,11 +45,6 @@ def after(env):
         'scope groups exist': bool(env.ref('helpdesk_ce.group_helpdesk_user_own', raise_if_not_found=False)),
         'agents keep all tickets': env.ref('helpdesk_ce.group_helpdesk_user_own') in member.groups_id,
         'rule by membership': 'member_ids' in env.ref('helpdesk_ce.helpdesk_ticket_user_rule').domain_force,
-        'rules test the team before the followers': all(
-            'message_follower_ids' in env.ref('helpdesk_ce.%s' % xmlid).domain_force
-            for xmlid in ('helpdesk_ticket_user_rule', 'helpdesk_ticket_user_team_rule',
-                          'helpdesk_ticket_user_own_rule', 'helpdesk_sla_status_user_all_rule',
-                          'helpdesk_sla_status_user_team_rule', 'helpdesk_sla_status_user_rule')),
         'rule still noupdate': env['ir.model.data'].search(
             [('module', '=', 'helpdesk_ce'), ('name', '=', 'helpdesk_ticket_user_rule')]).noupdate,
         'no customer follows a team': not env['mail.followers'].search_count(

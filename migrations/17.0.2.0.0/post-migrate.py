@@ -10,7 +10,13 @@
 - Every access token is renewed: the old acknowledgement put the tokenised link in a public message that every
   follower received and that merges moved to other tickets.
 """
+import io
+
+from lxml import etree
+
 from odoo import SUPERUSER_ID, api
+from odoo.modules.module import get_resource_path
+from odoo.tools.convert import convert_xml_import
 
 from odoo.addons.helpdesk_ce import upgrades
 
@@ -24,12 +30,29 @@ RULE_XMLIDS = (
 )
 
 
+def _reload_records(env, filename, xmlids):
+    """Load these records of a data file again, as a first install would, over their current values."""
+    with open(get_resource_path('helpdesk_ce', *filename.split('/')), 'rb') as file:
+        tree = etree.parse(file)
+    root = tree.getroot()
+    for data in root.iter('data'):
+        for record in list(data):
+            if record.tag is etree.Comment or record.get('id') not in xmlids:
+                data.remove(record)
+    for child in list(root):
+        if child.tag != 'data':
+            root.remove(child)
+    stream = io.BytesIO(etree.tostring(tree))
+    stream.name = filename
+    convert_xml_import(env, 'helpdesk_ce', stream, idref={}, mode='init', noupdate=True)
+
+
 def migrate(cr, version):
     env = api.Environment(cr, SUPERUSER_ID, {})
-    upgrades.reload_records(env, 'security/helpdesk_security.xml', RULE_XMLIDS)
+    _reload_records(env, 'security/helpdesk_security.xml', RULE_XMLIDS)
     template = env.ref('helpdesk_ce.mail_template_ticket_received', raise_if_not_found=False)
     if template and 'get_portal_url' in str(template.body_html):
-        upgrades.reload_records(env, 'data/mail_template_data.xml', ('mail_template_ticket_received',))
+        _reload_records(env, 'data/mail_template_data.xml', ('mail_template_ticket_received',))
     upgrades.post_split_assign_dates(env)
     upgrades.post_move_rating_templates(env)
     # ticket followers that came from the team: members and share followers of the team, unless they are the
