@@ -870,8 +870,7 @@ class HelpdeskTicket(models.Model):
         else:  # as the helper creates them
             Partner = self.env['res.partner']
             normalized = [tools.email_normalize(email, strict=False) for email in kept]
-            aliases = set(self.env['mail.alias'].sudo().search(
-                [('alias_full_name', 'in', [email for email in normalized if email])]).mapped('alias_full_name'))
+            aliases = self._mail_alias_addresses(normalized)
             partners = [Partner.browse(Partner.name_create(email)[0]) if address and address not in aliases else Partner
                         for email, address in zip(kept, normalized)]
         found = dict(zip(kept, partners))
@@ -886,9 +885,17 @@ class HelpdeskTicket(models.Model):
         wanted = [address for address in set(addresses.values()) if address]
         if not wanted:
             return self
-        own = self._mail_gateway_own_addresses() | set(self.env['mail.alias'].sudo().search(
-            [('alias_full_name', 'in', wanted)]).mapped('alias_full_name'))
+        own = self._mail_gateway_own_addresses() | self._mail_alias_addresses(wanted)
         return self.filtered(lambda ticket: addresses[ticket] not in own)
+
+    @api.model
+    def _mail_alias_addresses(self, addresses):
+        """Which of these normalized addresses are aliases of the database."""
+        addresses = [address for address in addresses if address]
+        if not addresses:
+            return set()
+        return set(self.env['mail.alias'].sudo().search(
+            [('alias_full_name', 'in', addresses)]).mapped('alias_full_name'))
 
     @api.model
     def _mail_gateway_own_addresses(self):

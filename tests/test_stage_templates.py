@@ -170,6 +170,18 @@ class TestStageTemplates(HelpdeskCommon, MailCase):
         self.assertFalse(quiet.message_ids.filtered(lambda m: '/rate/' in (m.body or '')))
         self.assertIn(self.customer, self._new_mails.recipient_ids, "queued for the mail cron")
 
+    def test_no_rating_request_to_own_address(self):
+        """A customer whose address is one of the database's aliases is not asked for a rating (a loop)."""
+        self.team_company.write({'use_rating': True, 'alias_name': 'hd.rated'})
+        alias_customer = self.env['res.partner'].create({
+            'name': 'Our Own Alias', 'email': self.team_company.alias_id.alias_full_name})
+        self.assertTrue(alias_customer.email)
+        looping = self._create_ticket(self.team_company, partner_id=alias_customer.id, user_id=self.agent.id)
+        rated = self._create_ticket(self.team_company, partner_id=self.customer.id, user_id=self.agent.id)
+        (looping | rated).with_user(self.agent).write({'stage_id': self.stage_solved.id})
+        self.assertFalse(looping.rating_ids)
+        self.assertEqual(len(rated.rating_ids), 1)
+
     def test_rating_template_field_not_body_text(self):
         """The stage's rating template asks for a rating, whatever it says; its email template never does."""
         self.team_company.use_rating = True
