@@ -1,11 +1,13 @@
-"""Upgrade steps for databases installed before 17.0.2 (unique references, assignment dates, rating templates).
+"""Upgrade steps for databases installed before 17.0.2 (unique references, assignment dates, rating templates)
+and before 17.0.2.3 (stage messages of new tickets sent by a job).
 
 The lead's migration scripts call them (not loaded by Odoo on their own):
 
 - ``pre_split_assign_dates(cr)`` in a pre-migration: creates ``last_assign_date`` filled from ``assign_date``
   (until now the last assignment), so that the ORM does not compute it as "now" for every assigned ticket;
 - ``post_split_assign_dates(env)`` and ``post_move_rating_templates(env)`` in a post-migration;
-- ``renumber_duplicate_ticket_refs(cr)`` in a pre-migration, before references become unique per company.
+- ``renumber_duplicate_ticket_refs(cr)`` in a pre-migration, before references become unique per company;
+- ``pre_create_stage_messages_flag(cr)`` in a pre-migration: creates ``stage_messages_to_send`` empty.
 """
 import logging
 
@@ -19,6 +21,13 @@ def pre_split_assign_dates(cr):
     if not sql.column_exists(cr, 'helpdesk_ticket', 'last_assign_date'):
         sql.create_column(cr, 'helpdesk_ticket', 'last_assign_date', 'timestamp')
         cr.execute("UPDATE helpdesk_ticket SET last_assign_date = assign_date WHERE assign_date IS NOT NULL")
+
+
+def pre_create_stage_messages_flag(cr):
+    """``stage_messages_to_send`` exists before the ORM sees it: computed, it would mark every ticket of a
+    stage with an email, and the job would acknowledge them all again."""
+    if not sql.column_exists(cr, 'helpdesk_ticket', 'stage_messages_to_send'):
+        sql.create_column(cr, 'helpdesk_ticket', 'stage_messages_to_send', 'boolean')
 
 
 def post_split_assign_dates(env):

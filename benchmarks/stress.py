@@ -11,8 +11,9 @@ servers, then the crons of two servers on one database. Traffic to 127.0.0.1 onl
 2. Scale-out: two servers on the same database, each ``--workers=2`` with cron threads, the same load spread
    over both, while the SLA, auto-close and reminder crons are due on both: the same checks, and no ticket
    closed, logged, failed or reminded twice (one "Closed automatically" line, one reminder activity per
-   ticket), and every new ticket's assignee told exactly once by the assignee job (one "You have been
-   assigned" notice per ticket).
+   ticket), every new ticket's assignee told exactly once by the assignee job (one "You have been
+   assigned" notice per ticket), and every new ticket's customer acknowledged exactly once by the stage
+   messages job (one "we received your request" email per ticket).
 """
 import argparse
 import os
@@ -33,7 +34,8 @@ from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.tools import config
 
 CRONS = ['helpdesk_ce.ir_cron_helpdesk_sla_fail', 'helpdesk_ce.ir_cron_auto_close_tickets',
-         'helpdesk_ce.ir_cron_ticket_reminders', 'helpdesk_ce.ir_cron_notify_assignees']
+         'helpdesk_ce.ir_cron_ticket_reminders', 'helpdesk_ce.ir_cron_notify_assignees',
+         'helpdesk_ce.ir_cron_send_stage_messages']
 PASSWORD = 'stress-Pa55'
 
 
@@ -222,6 +224,12 @@ def cron_checks(idle_ids, sla_id, pending_ids, team_id, stamp, timeout=240):
                           WHERE t.team_id = %s AND t.name LIKE %s GROUP BY t.id""",
                        [team_id, 'Stress %s ticket %%' % stamp])
             notices = dict(cr.fetchall())
+            cr.execute("""SELECT t.id, count(m.id) FROM helpdesk_ticket t
+                          LEFT JOIN mail_message m ON m.model = 'helpdesk.ticket' AND m.res_id = t.id
+                           AND m.message_type = 'comment' AND m.subject LIKE '%%we received your request'
+                          WHERE t.team_id = %s AND t.name LIKE %s GROUP BY t.id""",
+                       [team_id, 'Stress %s ticket %%' % stamp])
+            acknowledgements = dict(cr.fetchall())
             cr.execute("""SELECT res_id, count(*) FROM mail_message WHERE model = 'helpdesk.ticket'
                            AND res_id IN %s AND body::text LIKE '%%Closed automatically%%' GROUP BY res_id""",
                        [tuple(idle_ids)])
@@ -232,7 +240,7 @@ def cron_checks(idle_ids, sla_id, pending_ids, team_id, stamp, timeout=240):
             cr.execute("SELECT count(*) FROM helpdesk_ticket WHERE id IN %s AND NOT is_closed", [tuple(idle_ids)])
             still_open = cr.fetchone()[0]
         done = not still_open and failed == late and len(reminders) == len(pending_ids) \
-            and all(notices.values())
+            and all(notices.values()) and all(acknowledgements.values())
         if done or time.time() > deadline:
             break
         time.sleep(5)
@@ -244,6 +252,8 @@ def cron_checks(idle_ids, sla_id, pending_ids, team_id, stamp, timeout=240):
         'tickets reminded twice': sum(1 for count in reminders.values() if count > 1),
         'assignees told': sum(1 for count in notices.values() if count), 'tickets': len(notices),
         'assignees told twice': sum(1 for count in notices.values() if count > 1),
+        'customers acknowledged': sum(1 for count in acknowledgements.values() if count),
+        'customers acknowledged twice': sum(1 for count in acknowledgements.values() if count > 1),
     }
 
 
@@ -296,7 +306,8 @@ def main():
     if crons['tickets logged twice'] or crons['auto-closed'] != crons['to close'] \
             or crons['SLA failed'] != crons['SLA to fail'] or crons['tickets reminded twice'] \
             or crons['reminded'] != crons['to remind'] or crons['assignees told twice'] \
-            or crons['assignees told'] != crons['tickets']:
+            or crons['assignees told'] != crons['tickets'] or crons['customers acknowledged twice'] \
+            or crons['customers acknowledged'] != crons['tickets']:
         failures.append('crons')
     print('stress: %s' % ('FAILED: %s' % ', '.join(failures) if failures else 'all checks passed'))
     sys.exit(1 if failures else 0)

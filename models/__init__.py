@@ -7,6 +7,7 @@ from . import helpdesk_ticket
 from . import helpdesk_ticket_assignment
 from . import helpdesk_ticket_chatter
 from . import helpdesk_ticket_merge
+from . import helpdesk_ticket_stage_messages
 from . import helpdesk_sla
 from . import helpdesk_sla_status
 from . import res_users

@@ -353,7 +353,7 @@ class HelpdeskTicket(models.Model):
         for vals in vals_list:
             # with the insert, not by one write per ticket when a mail first links to it
             vals.setdefault('access_token', str(uuid.uuid4()))
-        # the assignee is notified by a job, the acknowledgement is queued: nothing is sent in the request;
+        # the assignee is notified and the acknowledgement sent by jobs: nothing is rendered in the request;
         # mail subscribes record by record: a batch's customers follow afterwards, one insertion per customer
         batch = len(vals_list) > 1
         ticket_ctx = self._defer_assignee_notification(vals_list).with_context(
@@ -367,7 +367,6 @@ class HelpdeskTicket(models.Model):
         if deferred:
             self.env['helpdesk.team']._assign_after_commit(tickets.filtered(lambda t: not t.user_id))
         self.env['helpdesk.sla.status']._apply_to_tickets(tickets)
-        tickets._send_stage_messages()
         return tickets
 
     def write(self, vals):
@@ -387,7 +386,10 @@ class HelpdeskTicket(models.Model):
         if ('team_id' in vals or 'category_id' in vals) and 'user_id' not in vals:
             self.env['helpdesk.team']._auto_assign_tickets(self)
         if stages_before is not None:
-            self.filtered(lambda t: t.stage_id != stages_before[t.id])._send_stage_messages()
+            moved = self.filtered(lambda t: t.stage_id != stages_before[t.id])
+            # the first stage's messages (the acknowledgement) before the new stage's
+            moved.filtered('stage_messages_to_send')._send_pending_stage_messages(stages_before)
+            moved._send_stage_messages()
         self._sla_after_write(vals)
         return res
 
@@ -677,46 +679,6 @@ class HelpdeskTicket(models.Model):
 
     def _phone_get_number_fields(self):
         return ['partner_phone']
-
-    def _send_stage_messages(self):
-        """Email, text and ask for a rating the customer of tickets that just entered a stage carrying templates.
-
-        The email is a public comment: the customer gets it with the access button, sees it on the portal,
-        and agents see what was sent. The stage's rating template goes through Odoo's rating flow instead,
-        private to the customer, and only for teams that use ratings.
-        Nothing is sent under ``tracking_disable`` (an import, by default), like every mail.thread post.
-        """
-        if self.env.context.get('tracking_disable'):
-            return
-        for stage, tickets in self.grouped('stage_id').items():
-            if not (stage.template_id or stage.sms_template_id or stage.rating_template_id):
-                continue
-            for own_ticket, group in tickets.grouped(lambda t: t.partner_id == self.env.user.partner_id).items():
-                # a customer creating or moving their own ticket (portal, form) still gets the message
-                group = group.with_context(mail_notify_author=own_ticket)
-                if stage.template_id:
-                    group._send_stage_email(stage.template_id)
-                if stage.rating_template_id:
-                    group._send_rating_request(stage.rating_template_id)
-                if stage.sms_template_id:
-                    group._send_stage_sms(stage.sms_template_id)
-
-    def _send_stage_email(self, template):
-        tickets = self.filtered(lambda t: t.partner_id or t.partner_email)
-        tickets._message_post_automatic_email(template)
-
-    def _send_rating_request(self, template):
-        """Ask the customers of tickets whose team uses ratings (as project does with its stages)."""
-        tickets = self.filtered(lambda t: t.team_id.use_rating and t.partner_id)
-        tickets._without_own_customer_address().rating_send_request(
-            template, force_send=False)
-
-    def _send_stage_sms(self, template):
-        """Queue one SMS per ticket with a number (its own, else its customer's); the SMS cron sends them."""
-        tickets = self.filtered(lambda t: t.partner_phone or t.partner_id.mobile or t.partner_id.phone)
-        bodies = template._render_field('body', tickets.ids, compute_lang=True)
-        for ticket in tickets:
-            ticket._message_sms(bodies[ticket.id], put_in_queue=True)
 
     def _creation_subtype(self):
         """Posted at creation: the team's followers (Ticket Created on the team) hear of new tickets."""

@@ -89,6 +89,7 @@ class TestTranslatedEmails(TranslatedMixin, HelpdeskCommon, MailCase):
                     {'name': 'Customer %s' % lang, 'email': '%s@example.com' % lang.lower(), 'lang': lang})
                 with self.mock_mail_gateway():
                     ticket = self._create_ticket(self.team_public, partner_id=customer.id)
+                    self._run_stage_messages_job()
                 mail = self._new_mails.filtered(lambda mail: customer in mail.recipient_ids)  # sent or queued
                 self.assertEqual(len(mail), 1)
                 self.assertIn(subject, mail.subject)
@@ -105,6 +106,7 @@ class TestTranslatedEmails(TranslatedMixin, HelpdeskCommon, MailCase):
             tickets = self.env['helpdesk.ticket'].create([
                 {'name': 'Batch %s' % customer.name, 'team_id': self.team_public.id, 'partner_id': customer.id}
                 for customer in customers])
+            self._run_stage_messages_job()
         for ticket, customer, subject in zip(tickets, customers, ('nous avons bien reçu', 'を受け付けました')):
             mail = self._new_mails.filtered(lambda mail: customer in mail.recipient_ids)
             self.assertEqual(len(mail), 1)
@@ -116,6 +118,7 @@ class TestTranslatedEmails(TranslatedMixin, HelpdeskCommon, MailCase):
         self.team_public.use_rating = True
         customer = self.env['res.partner'].create({'name': 'Kenji', 'email': 'kenji@example.com', 'lang': 'ja_JP'})
         ticket = self._create_ticket(self.team_public, partner_id=customer.id)
+        self._run_stage_messages_job()  # the acknowledgement
         with self.mock_mail_gateway():
             ticket.stage_id = self.stage_solved
         request = self._new_mails.filtered(lambda mail: customer in mail.recipient_ids)  # queued for the cron

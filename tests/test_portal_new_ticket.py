@@ -130,6 +130,8 @@ class TestPortalNewTicket(HelpdeskHttpCommon):
         self.authenticate('hd_portal', 'hd_portal')
         self._post()
         ticket = self._tickets()
+        self.assertTrue(ticket.stage_messages_to_send, "sent by the job, not in the customer's request")
+        self._run_stage_messages_job()
         self.assertIn('We received Cannot log in', ticket.message_ids.mapped('subject'))
         self.assertEqual(ticket.sla_status_ids.sla_id, sla)
 

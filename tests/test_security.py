@@ -267,6 +267,7 @@ class TestTokens(HelpdeskCommon):
         super().setUpClass()
         cls.stage_new.template_id = cls.env.ref('helpdesk_ce.mail_template_ticket_received')
         cls.ticket = cls._create_ticket(cls.team_public, partner_id=cls.portal.partner_id.id)
+        cls._run_stage_messages_job()
 
     def test_acknowledgement_body_carries_no_token(self):
         ack = self.ticket.message_ids.filtered(lambda m: 'we received your request' in (m.subject or ''))

@@ -1,3 +1,7 @@
+from ast import literal_eval
+from unittest.mock import patch
+
+from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -67,6 +71,7 @@ class TestStageTemplates(HelpdeskCommon, MailCase):
         self.assertEqual(self.stage_new.template_id, self.template_received)
         with self.mock_mail_gateway():
             ticket = self._create_ticket(self.team_public, partner_id=self.customer.id)
+            self._run_stage_messages_job()
         message = self._assert_customer_comment(ticket, self.customer, ticket.ticket_ref)
         # the public message carries no token; the customer's own email has it in its button
         self.assertTrue(ticket.access_token)
@@ -75,6 +80,64 @@ class TestStageTemplates(HelpdeskCommon, MailCase):
         self.assertEqual(len(sent), 1)
         self.assertIn(ticket.ticket_ref, sent.subject)
         self.assertIn('access_token=%s' % ticket.access_token, sent.body_html)
+
+    def test_acknowledgement_sent_by_the_job_not_in_the_request(self):
+        cron = self.env.ref('helpdesk_ce.ir_cron_send_stage_messages')
+        self.env['ir.cron.trigger'].search([('cron_id', '=', cron.id)]).unlink()  # the job has just run
+        tickets = self._create_ticket(self.team_public, partner_id=self.customer.id) \
+            | self._create_ticket(self.team_public, partner_id=self.customer_2.id)
+        self.assertFalse(self._stage_messages(tickets), "nothing rendered by the creation")
+        self.assertFalse(self._queued_mails(tickets[0], self.customer))
+        self.assertEqual(tickets.mapped('stage_messages_to_send'), [True, True])
+        added = self.env['ir.cron.trigger'].search([('cron_id', '=', cron.id)])
+        self.assertEqual(len(added), 1, "the first creation wakes the job up, the next finds it awake")
+        self.assertLessEqual(added.call_at, fields.Datetime.now())
+        self._run_stage_messages_job()
+        for ticket, partner in zip(tickets, (self.customer, self.customer_2)):
+            self._assert_customer_comment(ticket, partner, ticket.ticket_ref)
+            self.assertEqual(len(self._queued_mails(ticket, partner)), 1)
+        self.assertEqual(tickets.mapped('stage_messages_to_send'), [False, False])
+        self._run_stage_messages_job()
+        self.assertEqual(len(self._stage_messages(tickets[0])), 1, "sent once")
+
+    def test_stage_without_messages_waits_for_nothing(self):
+        self.stage_new.template_id = False
+        ticket = self._create_ticket(self.team_public, partner_id=self.customer.id)
+        self.assertFalse(ticket.stage_messages_to_send)
+
+    def test_moved_before_the_job_ran_gets_the_acknowledgement_first(self):
+        self.stage_progress.template_id = self.template_progress
+        ticket = self._create_ticket(self.team_public, partner_id=self.customer.id)
+        ticket.with_user(self.agent).write({'stage_id': self.stage_progress.id})
+        received, progress = self._stage_messages(ticket).sorted('id')
+        self.assertIn(ticket.ticket_ref, received.body)
+        self.assertIn('An agent is working on', progress.body)
+        self.assertFalse(ticket.stage_messages_to_send)
+        self._run_stage_messages_job()
+        self.assertEqual(len(self._stage_messages(ticket)), 2, "the job does not send it again")
+
+    def test_archived_before_the_job_ran_gets_nothing(self):
+        ticket = self._create_ticket(self.team_public, partner_id=self.customer.id)
+        ticket.action_archive()
+        self._run_stage_messages_job()
+        self.assertFalse(self._stage_messages(ticket))
+        self.assertFalse(ticket.stage_messages_to_send, "not looked at again")
+
+    def test_job_renders_each_template_once_for_its_tickets(self):
+        tickets = self.env['helpdesk.ticket']
+        for partner in (self.customer, self.customer_2, self.customer):
+            tickets |= self._create_ticket(self.team_public, partner_id=partner.id)
+        composers = []
+        Composer = self.env.registry['mail.compose.message']
+        original = Composer._action_send_mail
+
+        def action_send_mail(composer, auto_commit=False):
+            composers.append(composer.res_ids)
+            return original(composer, auto_commit=auto_commit)
+        with patch.object(Composer, '_action_send_mail', action_send_mail):
+            self._run_stage_messages_job()
+        self.assertEqual(len(composers), 1, "one composer renders the whole batch")
+        self.assertEqual(sorted(literal_eval(composers[0])), sorted(tickets.ids))
 
     def test_entering_a_stage_sends_its_template_once_per_ticket(self):
         self.stage_progress.template_id = self.template_progress
@@ -104,6 +167,7 @@ class TestStageTemplates(HelpdeskCommon, MailCase):
 
     def test_customer_known_by_email_only(self):
         ticket = self._create_ticket(self.team_public, partner_email='"Eve" <eve@example.com>')
+        self._run_stage_messages_job()
         message = self._stage_messages(ticket)
         self.assertEqual(message.subtype_id, self.comment)
         self.assertEqual(message.partner_ids.email_normalized, 'eve@example.com')
@@ -112,6 +176,7 @@ class TestStageTemplates(HelpdeskCommon, MailCase):
         # as the portal and form routes do: sudo, but the portal user is the author
         ticket = self.env['helpdesk.ticket'].with_user(self.portal).sudo().create({
             'name': 'Mine', 'team_id': self.team_public.id, 'partner_id': self.portal.partner_id.id})
+        self._run_stage_messages_job()
         message = self._assert_customer_comment(ticket, self.portal.partner_id, ticket.ticket_ref)
         # the template is sent from the company address, so the company signs it, not the customer
         self.assertEqual(message.author_id, self.company.partner_id)
@@ -124,6 +189,7 @@ class TestStageTemplates(HelpdeskCommon, MailCase):
             ticket = self.format_and_process(
                 EMAIL_TPL, 'Frank Flame <frank@example.com>', 'printers@%s' % self.alias_domain,
                 subject='Printer on fire in room 4', target_model='helpdesk.ticket')
+            self._run_stage_messages_job()
         self.assertEqual(ticket.team_id, self.team_public)
         message = self._stage_messages(ticket).filtered(lambda m: m.subtype_id == self.comment)
         self.assertEqual(len(message), 1)
@@ -150,6 +216,7 @@ class TestStageTemplates(HelpdeskCommon, MailCase):
     def test_sms_on_create(self):
         self.stage_new.sms_template_id = self.sms_template
         ticket = self._create_ticket(self.team_public, partner_id=self.customer.id)
+        self._run_stage_messages_job()
         sms = self.env['sms.sms'].search([('partner_id', '=', self.customer.id)])
         self.assertEqual(sms.body, 'We received %s.' % ticket.ticket_ref)
 

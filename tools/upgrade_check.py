@@ -58,6 +58,10 @@ def after(env):
         'acknowledgement without token': 'get_portal_url' not in str(
             env.ref('helpdesk_ce.mail_template_ticket_received').body_html),
         'assignee job installed': bool(env.ref('helpdesk_ce.ir_cron_notify_assignees', raise_if_not_found=False)),
+        'stage messages job installed': bool(
+            env.ref('helpdesk_ce.ir_cron_send_stage_messages', raise_if_not_found=False)),
+        'no acknowledgement owed to old tickets': not Ticket.with_context(active_test=False).search_count(
+            [('stage_messages_to_send', '=', True)]),
         'list order indexed': bool(env.cr.execute(
             "SELECT 1 FROM pg_indexes WHERE indexname = 'helpdesk_ticket_priority_id_index'") or env.cr.fetchone()),
         'assignment counts indexed': env.cr.execute(
