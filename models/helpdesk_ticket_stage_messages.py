@@ -1,7 +1,13 @@
+import logging
+
+import psycopg2
+
 from odoo import SUPERUSER_ID, api, fields, models, tools
 from odoo.tools import SQL
 
 STAGE_MESSAGES_CRON = 'helpdesk_ce.ir_cron_send_stage_messages'
+
+_logger = logging.getLogger(__name__)
 
 
 class HelpdeskTicket(models.Model):
@@ -67,11 +73,29 @@ class HelpdeskTicket(models.Model):
     def _cron_send_stage_messages(self, limit=500):
         """Send the messages of their first stage to new tickets, oldest first, a template rendered once for
         many tickets. The tickets are locked (another server's run skips them) and unmarked in the same
-        transaction; archived tickets (merged meanwhile) are unmarked and sent nothing."""
+        transaction; archived tickets (merged meanwhile) are unmarked and sent nothing. A ticket whose
+        template fails to render (a template expecting a field the ticket lacks) is logged and left out, so
+        that it never holds back the others."""
         tickets = self.sudo().with_context(active_test=False).search(
             [('stage_messages_to_send', '=', True)], order='id', limit=limit)
         tickets = self._lock_skip_locked(tickets)
-        tickets._send_pending_stage_messages()
+        try:
+            with self.env.cr.savepoint():
+                tickets._send_pending_stage_messages()
+        except psycopg2.Error:
+            raise  # the database's: the whole run is retried
+        except Exception:  # noqa: BLE001 - a rendering error of any kind; logged below
+            _logger.warning("helpdesk: stage messages of tickets %s failed together, sent one by one",
+                            tickets.ids, exc_info=True)
+            for ticket in tickets:
+                try:
+                    with self.env.cr.savepoint():
+                        ticket._send_pending_stage_messages()
+                except psycopg2.Error:
+                    raise
+                except Exception:  # noqa: BLE001
+                    _logger.exception("helpdesk: the stage messages of ticket %s could not be sent", ticket.id)
+                    ticket._unmark_stage_messages()
         if len(tickets) == limit:
             self._stage_messages_cron()._trigger()
 
@@ -80,12 +104,15 @@ class HelpdeskTicket(models.Model):
         tickets were in before a move), else of the tickets' current stage."""
         if not self:
             return
+        self._unmark_stage_messages()
+        # as the job sends them, whoever moved the ticket on (a customer closing it on the portal)
+        self.filtered('active').with_user(SUPERUSER_ID).sudo()._send_stage_messages(stages)
+
+    def _unmark_stage_messages(self):
         # not a write: sending is not an activity of the ticket (write date, SLA, reminders)
         self.env.cr.execute(SQL("UPDATE helpdesk_ticket SET stage_messages_to_send = FALSE WHERE id IN %s",
                                 tuple(self.ids)))
         self.invalidate_recordset(['stage_messages_to_send'])
-        # as the job sends them, whoever moved the ticket on (a customer closing it on the portal)
-        self.filtered('active').with_user(SUPERUSER_ID).sudo()._send_stage_messages(stages)
 
     def _send_stage_messages(self, stages=None):
         """Email, text and ask for a rating the customer of tickets that entered a stage carrying templates

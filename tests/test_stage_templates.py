@@ -123,6 +123,20 @@ class TestStageTemplates(HelpdeskCommon, MailCase):
         self.assertFalse(self._stage_messages(ticket))
         self.assertFalse(ticket.stage_messages_to_send, "not looked at again")
 
+    @mute_logger('odoo.addons.helpdesk_ce.models.helpdesk_ticket_stage_messages')
+    def test_one_ticket_failing_to_render_holds_back_no_other(self):
+        self.stage_new.template_id = self.env['mail.template'].create({
+            'name': 'Picky', 'model_id': self.env['ir.model']._get_id('helpdesk.ticket'), 'use_default_to': True,
+            'subject': 'Received', 'body_html': '<p>Dear <t t-out="object.partner_id.name.upper()"/></p>'})
+        known = self._create_ticket(self.team_public, partner_id=self.customer.id)
+        by_email = self._create_ticket(self.team_public, partner_email='eve@example.com')
+        self.assertFalse(by_email.partner_id)
+        self._run_stage_messages_job()
+        self.assertIn('CARLA CUSTOMER', self._stage_messages(known).body)
+        self.assertFalse(self._stage_messages(by_email), "its template cannot be rendered for it")
+        self.assertEqual((known | by_email).mapped('stage_messages_to_send'), [False, False],
+                         "not tried again and again")
+
     def test_job_renders_each_template_once_for_its_tickets(self):
         tickets = self.env['helpdesk.ticket']
         for partner in (self.customer, self.customer_2, self.customer):
