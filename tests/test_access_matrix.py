@@ -11,6 +11,7 @@ reach portal users or token holders.
 """
 import json
 import logging
+from contextlib import closing
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
@@ -51,6 +52,8 @@ RECEIVED = dict(TICKET, portal='--y')
 # and posts through the ticket's token (Odoo's portal notification raises AccessDenied for a share user posting
 # without it when the ticket has other followers); both are marked '-' for the customer below.
 NEVER = {role: 'nnn' for role in ROLES}
+# writing a ticket (e.g. marking it for the stage messages job, which then mails its customer): its agents only
+WRITE = dict(TICKET, portal='nnn')
 # public pages of a team (form, ratings): public teams only, for everybody
 PUBLIC_PAGE = {role: 'nny' for role in ROLES}
 ANYONE = {role: 'yyy' for role in ROLES}
@@ -68,6 +71,7 @@ MATRIX = [
     ('ticket.read_group',              TICKET),
     ('ticket.name_search',             TICKET),
     ('ticket.export_data',             dict(TICKET, portal='nn-')),
+    ('ticket.write',                   WRITE),
     ('unassigned_ticket.search',       UNASSIGNED),
     ('team.search',                    TEAM),
     ('team.read',                      TEAM),
@@ -106,6 +110,7 @@ MATRIX = [
     ('http.form_submit',               PUBLIC_PAGE),
     ('http.team_ratings',              PUBLIC_PAGE),
     ('http.rate',                      ANYONE),
+    ('http.rpc_write',                 WRITE),
 ]
 
 # (surface, role, level) cells known to leak, reported in the log instead of failing: none. The ratings of tickets
@@ -253,6 +258,10 @@ class TestAccessMatrix(HelpdeskHttpCommon):
                 return record.id in [rid for rid, __ in Model.name_search(name, limit=1000)]
             if operation == 'export_data':
                 return bool(record.with_user(user).export_data(['display_name'])['datas'])
+            if operation == 'write':
+                with closing(self.env.cr.savepoint()):  # rolled back: other cells see the ticket unchanged
+                    record.with_user(user).write({'stage_messages_to_send': True})
+                return True
         except AccessError:
             return False
         except UserError:
@@ -334,4 +343,14 @@ class TestAccessMatrix(HelpdeskHttpCommon):
             return self._get('/helpdesk/%s/ratings' % case['team'].id).status_code == 200
         if kind == 'rate':
             return self._get('/rate/%s/5' % case['rating_token']).status_code == 200
+        if kind == 'rpc_write':
+            ticket._unmark_stage_messages()
+            self.env.flush_all()
+            self._json('/web/dataset/call_kw/helpdesk.ticket/write', {
+                'model': 'helpdesk.ticket', 'method': 'write', 'args': [ticket.ids, {'stage_messages_to_send': True}],
+                'kwargs': {}})
+            self.env.invalidate_all()
+            written = ticket.stage_messages_to_send
+            ticket._unmark_stage_messages()
+            return written
         raise NotImplementedError(surface)

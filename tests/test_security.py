@@ -80,6 +80,9 @@ class TestMembershipGrantsAccess(HelpdeskCommon):
         self.assertFalse(self._sees(self.agent))
         with self.assertRaises(AccessError), mute_logger('odoo.addons.base.models.ir_rule', 'odoo.models'):
             self.ticket.with_user(self.agent).read(['name'])
+        # nor can they have the stage messages job mail its customer
+        with self.assertRaises(AccessError), mute_logger('odoo.addons.base.models.ir_rule', 'odoo.models'):
+            self.ticket.with_user(self.agent).write({'stage_messages_to_send': True})
 
     def test_read_check_sees_changes_not_yet_written(self):
         """Reading tickets already in memory checks the rules in SQL, yet it judges them as they are in memory."""
