@@ -538,101 +538,136 @@ class HelpdeskTeam(models.Model):
         return category.user_ids
 
     def _get_assignment_agents(self, named, now, lock=False):
-        """Who may be given tickets of these teams, with what automatic assignment weighs, in one query.
+        """Who may be given tickets of these teams, with what automatic assignment weighs.
 
         The candidates of a team are its members, or every helpdesk agent of its company when it has none
         (``member``), and the agents its tickets' categories name (``named``: {(team id, user id)}); active
         internal users only, never a portal user. For each: their partner and normalized email (a customer
         is never given their own ticket), the tickets counted by the team's method (balanced: open ones,
         randomly: all; archived tickets, merged or converted, never count), their last assignment, and when
-        they are back (``back``): now, or the end of the time off under way. Time off is what
-        resource.calendar.leaves holds (validated Time Off requests land there too): the leaves of the user's
-        resources, and the company-wide leaves of their working calendar (their resource's calendar in the
-        team's company, else the company's); back-to-back leaves chain, so the real return date is found.
+        they are back (``back``): now, or the end of the time off under way (see ``_get_agents_back``).
+
+        One query in the usual case (the members of teams that have some, nobody on leave now): a creation
+        runs it, so it is kept simple to plan, which costs more than running it. Teams without members and
+        time off under way are read by a query each, only when there are some.
 
         :return: {(team id, user id): {'member', 'partner_id', 'email', 'count', 'last', 'back'}}, None when
             ``lock`` is asked for and our snapshot is stale (see ``_lock_for_assignment``)
         """
-        named = sorted(named)
         self.env.flush_all()  # tickets, members, users, resources and leaves, as they are in memory
-        query = SQL("""
-            WITH pairs AS (
-                SELECT team.id AS team_id, rel.user_id, TRUE AS member
-                  FROM helpdesk_team team
-                  JOIN helpdesk_team_member_rel rel ON rel.team_id = team.id
-                 WHERE team.id = ANY(%(team_ids)s::int[])
-                 UNION
-                SELECT team.id, company_user.user_id, TRUE
+        pairs = SQL("SELECT rel.team_id, rel.user_id, TRUE AS member FROM helpdesk_team_member_rel rel"
+                    " WHERE rel.team_id IN %s", tuple(self.ids) or (None,))
+        if named:
+            named = sorted(named)
+            pairs = SQL("""
+                SELECT team_id, user_id, bool_or(member) AS member FROM (
+                    %s
+                     UNION ALL
+                    SELECT named.team_id, named.user_id, FALSE
+                      FROM unnest(%s::int[], %s::int[]) AS named(team_id, user_id)
+                ) pairs GROUP BY team_id, user_id""",
+                pairs, [team_id for team_id, _user_id in named], [user_id for _team_id, user_id in named])
+        query = self._get_assignment_agents_query(pairs, now)
+        if not lock:
+            self.env.cr.execute(query)
+        elif not self._lock_for_assignment(then=query):
+            return None
+        rows = self.env.cr.fetchall()
+        staffed = {team_id for team_id, _user_id, member, *_values in rows if member}
+        unstaffed = self.filtered(lambda team: team.id not in staffed)
+        if unstaffed:
+            # teams without members: the helpdesk agents of their company (none when the team has members,
+            # all of them archived or portal users)
+            self.env.cr.execute(self._get_assignment_agents_query(SQL("""
+                SELECT team.id AS team_id, company_user.user_id, TRUE AS member
                   FROM helpdesk_team team
                   JOIN res_company_users_rel company_user ON company_user.cid = team.company_id
                   JOIN res_groups_users_rel group_user
-                    ON group_user.uid = company_user.user_id AND group_user.gid = %(group_id)s
-                 WHERE team.id = ANY(%(team_ids)s::int[])
-                   AND NOT EXISTS (SELECT FROM helpdesk_team_member_rel rel WHERE rel.team_id = team.id)
-                 UNION
-                SELECT named.team_id, named.user_id, FALSE
-                  FROM unnest(%(named_teams)s::int[], %(named_users)s::int[]) AS named(team_id, user_id)
-            ), candidates AS (
-                SELECT pairs.team_id, pairs.user_id, bool_or(pairs.member) AS member
-                  FROM pairs GROUP BY pairs.team_id, pairs.user_id
-            )
-            SELECT candidates.team_id, candidates.user_id, candidates.member, users.partner_id,
-                   partner.email_normalized, stats.count, stats.last, (
-                -- a subquery here, not a lateral join: planned in half the time
+                    ON group_user.uid = company_user.user_id AND group_user.gid = %s
+                 WHERE team.id IN %s
+                   AND NOT EXISTS (SELECT FROM helpdesk_team_member_rel rel WHERE rel.team_id = team.id)""",
+                self.env['ir.model.data']._xmlid_to_res_id(HELPDESK_AGENT_GROUP), tuple(unstaffed.ids)), now))
+            rows += self.env.cr.fetchall()
+        agents = {}
+        someone_away = False
+        for team_id, user_id, member, partner_id, email, count, last, away in rows:
+            someone_away = someone_away or away
+            if (team_id, user_id) in agents:  # named by a category, and a company agent of a team without members
+                agents[team_id, user_id]['member'] = True
+                continue
+            agents[team_id, user_id] = {
+                'member': member, 'partner_id': partner_id, 'email': email, 'count': count, 'last': last,
+                'back': now}
+        if someone_away:
+            for key, back in self._get_agents_back(list(agents), now).items():
+                agents[key]['back'] = back
+        return agents
+
+    def _get_assignment_agents_query(self, pairs, now):
+        """The candidates ``pairs`` (team_id, user_id, member) that are active internal users, with their
+        partner, email, count and last assignment, and whether anyone is on leave right now (then see
+        ``_get_agents_back``). Counted off the assignment indexes (helpdesk.ticket's init), never the agents'
+        whole history."""
+        def count(open_only):
+            return SQL("""(SELECT COUNT(*) FROM helpdesk_ticket ticket
+                            WHERE ticket.team_id = pairs.team_id AND ticket.user_id = pairs.user_id
+                              AND ticket.active %s)""", SQL("AND ticket.is_closed IS NOT TRUE") if open_only else SQL())
+        randomly = self.filtered(lambda team: team.assign_method == 'randomly')
+        if not randomly:
+            count_sql = count(open_only=True)
+        elif randomly == self:
+            count_sql = count(open_only=False)
+        else:
+            count_sql = SQL("CASE WHEN pairs.team_id IN %s THEN %s ELSE %s END",
+                            tuple(randomly.ids), count(open_only=False), count(open_only=True))
+        return SQL("""
+            SELECT pairs.team_id, pairs.user_id, pairs.member, users.partner_id, partner.email_normalized, %(count)s,
+                   (SELECT MAX(ticket.last_assign_date) FROM helpdesk_ticket ticket
+                     WHERE ticket.team_id = pairs.team_id AND ticket.user_id = pairs.user_id AND ticket.active),
+                   EXISTS (SELECT FROM resource_calendar_leaves leave
+                            WHERE leave.time_type = 'leave' AND leave.date_from <= %(now)s AND leave.date_to > %(now)s)
+              FROM (%(pairs)s) pairs
+              JOIN res_users users ON users.id = pairs.user_id AND users.active AND NOT users.share
+              JOIN res_partner partner ON partner.id = users.partner_id
+             ORDER BY pairs.team_id, pairs.user_id""", count=count_sql, now=now, pairs=pairs)
+
+    @api.model
+    def _get_agents_back(self, keys, now):
+        """When the agents of ``keys`` [(team id, user id)] are back: now, or the end of the time off under way.
+
+        Time off is what resource.calendar.leaves holds (validated Time Off requests land there too): the leaves
+        of the user's resources, and the company-wide leaves of their working calendar (their resource's
+        calendar in the team's company, else the company's); back-to-back leaves chain, so the real return date
+        is found.
+        """
+        self.env.cr.execute(SQL("""
+            SELECT keys.team_id, keys.user_id, (
                 SELECT array_agg(ARRAY[leave.date_from, leave.date_to] ORDER BY leave.date_from)
                   FROM resource_calendar_leaves leave
                  WHERE leave.time_type = 'leave' AND leave.date_to > %(now)s
                    AND (leave.resource_id IN (
                             SELECT resource.id FROM resource_resource resource
-                             WHERE resource.user_id = users.id AND resource.active)
+                             WHERE resource.user_id = keys.user_id AND resource.active)
                         OR leave.resource_id IS NULL AND (
                             leave.calendar_id = COALESCE((
                                 SELECT resource.calendar_id FROM resource_resource resource
-                                 WHERE resource.user_id = users.id AND resource.active
+                                 WHERE resource.user_id = keys.user_id AND resource.active
                                  ORDER BY resource.company_id = team.company_id DESC, resource.name, resource.id
                                  LIMIT 1), company.resource_calendar_id)
-                            OR leave.calendar_id IS NULL AND leave.company_id = team.company_id))
-                   ) AS periods
-              FROM candidates
-              JOIN helpdesk_team team ON team.id = candidates.team_id
+                            OR leave.calendar_id IS NULL AND leave.company_id = team.company_id)))
+              FROM unnest(%(teams)s::int[], %(users)s::int[]) AS keys(team_id, user_id)
+              JOIN helpdesk_team team ON team.id = keys.team_id
               JOIN res_company company ON company.id = team.company_id
-              JOIN res_users users ON users.id = candidates.user_id AND users.active AND NOT users.share
-              JOIN res_partner partner ON partner.id = users.partner_id
-              CROSS JOIN LATERAL (
-                -- off the assignment indexes (helpdesk.ticket's init): never the agent's whole history
-                SELECT CASE WHEN team.assign_method = 'randomly' THEN (
-                           SELECT COUNT(*) FROM helpdesk_ticket ticket
-                            WHERE ticket.team_id = candidates.team_id AND ticket.user_id = candidates.user_id
-                              AND ticket.active)
-                       ELSE (
-                           SELECT COUNT(*) FROM helpdesk_ticket ticket
-                            WHERE ticket.team_id = candidates.team_id AND ticket.user_id = candidates.user_id
-                              AND ticket.active AND ticket.is_closed IS NOT TRUE)
-                       END AS count, (
-                           SELECT MAX(ticket.last_assign_date) FROM helpdesk_ticket ticket
-                            WHERE ticket.team_id = candidates.team_id AND ticket.user_id = candidates.user_id
-                              AND ticket.active) AS last
-              ) stats
-             ORDER BY candidates.team_id, candidates.user_id
-        """, team_ids=list(self.ids),
-            group_id=self.env['ir.model.data']._xmlid_to_res_id(HELPDESK_AGENT_GROUP),
-            named_teams=[team_id for team_id, _user_id in named], named_users=[user_id for _team_id, user_id in named],
-            now=now)
-        if not lock:
-            self.env.cr.execute(query)
-        elif not self._lock_for_assignment(then=query):
-            return None
-        agents = {}
-        for team_id, user_id, member, partner_id, email, count, last, periods in self.env.cr.fetchall():
+        """, now=now, teams=[team_id for team_id, _user_id in keys], users=[user_id for _team_id, user_id in keys]))
+        backs = {}
+        for team_id, user_id, periods in self.env.cr.fetchall():
             back = now
             for date_from, date_to in periods or ():
                 if date_from > back:
                     break
                 back = max(back, date_to)
-            agents[team_id, user_id] = {
-                'member': member, 'partner_id': partner_id, 'email': email, 'count': count, 'last': last,
-                'back': back}
-        return agents
+            backs[team_id, user_id] = back
+        return backs
 
     # ------------------------------------------------------------
     # Automatic closing

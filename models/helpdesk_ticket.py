@@ -357,8 +357,11 @@ class HelpdeskTicket(models.Model):
         # mail subscribes record by record: a batch's customers follow afterwards, one insertion per customer
         batch = len(vals_list) > 1
         ticket_ctx = self._defer_assignee_notification(vals_list).with_context(
-            mail_notify_force_send=False, helpdesk_customer_follows_later=batch, helpdesk_creating=True)
+            mail_notify_force_send=False, helpdesk_customer_follows_later=batch, helpdesk_creating=True,
+            mail_create_nolog=True)
         tickets = super(HelpdeskTicket, ticket_ctx).create(vals_list).with_env(self.env)
+        if not self.env.context.get('mail_create_nolog') and not self.env.context.get('tracking_disable'):
+            tickets.with_context(helpdesk_creating=True)._message_log_creation()
         # a new ticket has no rating: nothing to look up at the flush
         self.env.remove_to_compute(self._fields['rating_last_value'], tickets)
         tracking_disable = self.env.context.get('tracking_disable')

@@ -1,5 +1,8 @@
+from markupsafe import Markup
+
 from odoo import _, api, models
 from odoo.exceptions import AccessError
+from odoo.tools import SQL
 
 # The arguments of a customer's post: those the portal chatter itself gives message_post
 # (portal/controllers/mail.py, _message_post_helper), values checked below.
@@ -92,6 +95,41 @@ class HelpdeskTicket(models.Model):
             default_template_id=template.id,
         ).create({'message_type': 'comment', 'subtype_id': self._subtype('mail.mt_comment').id})
         return composer._action_send_mail()[1]
+
+    def _message_log_creation(self):
+        """The "Ticket created" message of new tickets, as mail.thread's creation posts it (the creation
+        subtype, by the creator), but through mail's notification only where someone follows the ticket for
+        its creation (the team's followers, by the team's Ticket Created subtype). The other tickets' messages
+        are the same, written in one insertion, as mail logs messages: no recipients to look up one ticket at
+        a time, nobody to notify.
+        """
+        if not self:
+            return
+        subtype = self._creation_subtype()
+        author = self.env.user.partner_id
+        self.env['mail.followers'].flush_model(['res_model', 'res_id', 'subtype_ids'])
+        self.env.cr.execute(SQL(
+            "SELECT DISTINCT fol.res_id FROM mail_followers fol"
+            "  JOIN mail_followers_mail_message_subtype_rel rel ON rel.mail_followers_id = fol.id"
+            " WHERE fol.res_model = %s AND fol.res_id IN %s AND rel.mail_message_subtype_id = %s",
+            self._name, tuple(self.ids), subtype.id))
+        notified = self.browse(res_id for res_id, in self.env.cr.fetchall())
+        for ticket in notified:
+            ticket.sudo().message_post(subtype_id=subtype.id, author_id=author.id)
+        logged = (self - notified).sudo()
+        if not logged:
+            return
+        author_id, email_from = logged._message_compute_author(author.id, raise_on_email=False)
+        alias_domains = logged._mail_get_alias_domains(default_company=self.env.company)
+        companies = logged._mail_get_companies(default=self.env.company)
+        # nobody is mailed these messages: the generic reply address, as mail gives logged messages
+        reply_to = self.env['mail.thread']._notify_get_reply_to(default=email_from)[False]
+        logged._message_create([{
+            'author_id': author_id, 'email_from': email_from, 'model': self._name, 'res_id': ticket.id,
+            'record_name': ticket.display_name, 'record_alias_domain_id': alias_domains[ticket.id].id,
+            'record_company_id': companies[ticket.id].id, 'body': Markup(''), 'message_type': 'notification',
+            'subtype_id': subtype.id, 'email_add_signature': True, 'reply_to': reply_to,
+        } for ticket in logged])
 
     def _message_compute_parent_id(self, parent_id):
         """The creation message is the ticket's first: no earlier message to thread it under (mail searches)."""

@@ -306,6 +306,27 @@ class TestAssignment(HelpdeskCommon):
         for outsider in (self.agent, self.portal, self.internal, self.agent_other_company, archived):
             self.assertNotIn(outsider, tickets.user_id)
 
+    def test_members_all_unavailable_is_not_a_team_without_members(self):
+        """The company's agents stand in for a team without members only, not for members all archived or
+        portal users: such a team assigns nobody."""
+        gone = new_test_user(self.env, 'hd_gone', groups='helpdesk_ce.group_helpdesk_user', name='Gone')
+        team = self._make_team('Deserted', members=gone | self.portal)
+        gone.active = False
+        self.assertFalse(self._create_ticket(team).user_id)
+
+    def test_category_agent_of_a_team_without_members(self):
+        """An agent a category names is also one of the company's agents standing in for the members: one
+        candidate, counted once, who takes the category's tickets and others."""
+        team = self._make_team('Everybody', members=self.env['res.users'])
+        category = self.env['helpdesk.ticket.category'].create({
+            'name': 'Refunds', 'team_id': team.id, 'user_ids': [Command.set(self.a1.ids)]})
+        self._give(team, self.a1, 2)
+        agents = team._get_assignment_agents({(team.id, self.a1.id)}, fields.Datetime.now())
+        self.assertTrue(agents[team.id, self.a1.id]['member'])
+        self.assertEqual(agents[team.id, self.a1.id]['count'], 2)
+        self.assertEqual(self._create_ticket(team, category_id=category.id).user_id, self.a1)
+        self.assertNotEqual(self._create_ticket(team).user_id, self.a1, "the others have fewer tickets")
+
     # ------------------------------------------------------------
     # Time off
     # ------------------------------------------------------------
@@ -384,37 +405,47 @@ class TestAssignment(HelpdeskCommon):
             for user in users:
                 self._give(team, user, 2)
                 self._resource(user)
-        self._leave(fields.Datetime.now() - timedelta(days=1), fields.Datetime.now() + timedelta(days=1),
-                    resource_id=crowd[-1].resource_ids.id)
+        leave = self._leave(fields.Datetime.now() - timedelta(days=1), fields.Datetime.now() + timedelta(days=1),
+                            resource_id=crowd[-1].resource_ids.id)
         samples = (
             (small, self._create_one_by_one(small, 1)),
             (big, self.env['helpdesk.ticket'].create([{'name': str(i), 'team_id': big.id} for i in range(20)])),
         )
         (small | big).auto_assignment = True
-        small._pick_assignees(samples[0][1])  # warm up the xmlid cache
         self.env.flush_all()
-        counts = []
-        for team, tickets in samples:
-            self.env.invalidate_all()
-            self.env.user.fetch(['login'])  # read by assertQueryCount
-            # the tickets (team, stage), the one query of candidates, counts and time off
-            with self.assertQueryCount(4):
-                start = self.cr.sql_log_count
-                assignees = team._pick_assignees(tickets)
-                counts.append(self.cr.sql_log_count - start)
-            self.assertEqual(len(assignees), len(tickets))
-        # a whole creation with assignment costs the same, whatever the size of the team
-        for team in (small, big):
-            self._create_ticket(team)  # warm up
-            self.env.invalidate_all()
-            self.env.user.fetch(['login'])
-            with self.assertQueryCount(11):
-                start = self.cr.sql_log_count
-                self._create_ticket(team)
-                self.env.flush_all()
-                counts.append(self.cr.sql_log_count - start)
-        self.assertLessEqual(counts[1], counts[0])
-        self.assertLessEqual(counts[3], counts[2])
+
+        def measure(picks, creations):
+            counts = []
+            for team, tickets in samples:
+                self.env.invalidate_all()
+                team._pick_assignees(tickets)  # warm up the registry caches (the field access checks)
+                self.env.invalidate_all()
+                self.env.user.fetch(['login'])  # read by assertQueryCount
+                with self.assertQueryCount(picks):
+                    start = self.cr.sql_log_count
+                    assignees = team._pick_assignees(tickets)
+                    counts.append(self.cr.sql_log_count - start)
+                self.assertEqual(len(assignees), len(tickets))
+            # a whole creation with assignment costs the same, whatever the size of the team
+            for team in (small, big):
+                self._create_ticket(team)  # warm up
+                self.env.invalidate_all()
+                self.env.user.fetch(['login'])
+                with self.assertQueryCount(creations):
+                    start = self.cr.sql_log_count
+                    self._create_ticket(team)
+                    self.env.flush_all()
+                    counts.append(self.cr.sql_log_count - start)
+            self.assertLessEqual(counts[1], counts[0])
+            self.assertLessEqual(counts[3], counts[2])
+            return counts
+
+        # someone on leave now: the tickets (team, stage), the query of candidates and counts, their time off
+        away = measure(picks=4, creations=12)
+        # nobody on leave now (the usual case): the query of candidates says so, time off is not read
+        leave.unlink()
+        present = measure(picks=3, creations=11)
+        self.assertEqual([count + 1 for count in present], away)
 
     def test_assignment_locks_the_team(self):
         statements = []

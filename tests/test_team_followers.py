@@ -34,6 +34,38 @@ class TestTeamFollowers(HelpdeskCommon, MailCase):
         elsewhere = self._create(self.team_public)
         self.assertNotIn(self.watcher, elsewhere.message_ids.notified_partner_ids)
 
+    def test_creation_message_is_logged_where_nobody_follows_new_tickets(self):
+        """The creation message of a ticket nobody follows for new tickets is the same message, logged: nobody
+        notified, no recipients looked up (a creation's costliest part)."""
+        subtype = self.env.ref('helpdesk_ce.mt_ticket_new')
+        posted = self._create(self.team_company).message_ids.filtered(lambda m: m.subtype_id == subtype)
+        ticket = self._create(self.team_public)
+        logged = ticket.message_ids.filtered(lambda m: m.subtype_id == subtype)
+        self.assertEqual(len(logged), 1)
+        self.assertTrue(posted.notified_partner_ids)
+        self.assertFalse(logged.notified_partner_ids)
+        for fname in ('message_type', 'author_id', 'email_from', 'is_internal', 'body', 'parent_id',
+                      'record_company_id', 'record_alias_domain_id', 'email_add_signature'):
+            self.assertEqual(logged[fname], posted[fname], fname)
+        self.assertEqual(logged.author_id, self.agent.partner_id)
+        self.assertFalse(logged.is_internal, "the customer sees it in the portal, as the posted one")
+        self.assertEqual(logged.record_name, ticket.display_name)
+
+    def test_batch_logs_each_creation_once_notifies_where_followed(self):
+        tickets = self.env['helpdesk.ticket'].with_user(self.agent).create([
+            {'name': 'Batch %s' % n, 'team_id': team.id, 'partner_id': self.customer.id}
+            for n, team in enumerate((self.team_public, self.team_company, self.team_public))])
+        subtype = self.env.ref('helpdesk_ce.mt_ticket_new')
+        for ticket in tickets:
+            created = ticket.message_ids.filtered(lambda m: m.subtype_id == subtype)
+            self.assertEqual(len(created), 1)
+            self.assertEqual(self.watcher in created.notified_partner_ids, ticket.team_id == self.team_company)
+
+    def test_no_creation_message_when_asked(self):
+        ticket = self.env['helpdesk.ticket'].with_context(mail_create_nolog=True).create({
+            'name': 'Quiet', 'team_id': self.team_company.id})
+        self.assertFalse(ticket.message_ids)
+
     def test_team_follower_hears_of_stage_changes_customer_does_not(self):
         ticket = self._create(self.team_company)
         with self.mock_mail_gateway():
