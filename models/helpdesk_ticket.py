@@ -358,6 +358,9 @@ class HelpdeskTicket(models.Model):
         batch = len(vals_list) > 1
         ticket_ctx = self._defer_assignee_notification(vals_list).with_context(
             mail_notify_force_send=False, helpdesk_customer_follows_later=batch, helpdesk_creating=True,
+            # mail subscribes the creator, when active, before anyone else (mail.thread.create)
+            helpdesk_creating_without_followers=(
+                self.env.context.get('mail_create_nosubscribe') or not self.env.user.active),
             mail_create_nolog=True)
         tickets = super(HelpdeskTicket, ticket_ctx).create(vals_list).with_env(self.env)
         if not self.env.context.get('mail_create_nolog') and not self.env.context.get('tracking_disable'):

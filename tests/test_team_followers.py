@@ -66,6 +66,20 @@ class TestTeamFollowers(HelpdeskCommon, MailCase):
             'name': 'Quiet', 'team_id': self.team_company.id})
         self.assertFalse(ticket.message_ids)
 
+    def test_each_follower_once_whoever_creates(self):
+        """Mail looks a new ticket's existing followers up only when it subscribed the creator first (an active
+        user): either way the assignee, also following the team, and the customer follow once."""
+        self.assertFalse(self.env.user.active, "OdooBot, as jobs and the mail gateway create")
+        for env in (self.env(user=self.watcher.user_ids[0]), self.env):
+            with self.mock_mail_gateway():
+                ticket = env['helpdesk.ticket'].create({
+                    'name': 'Once', 'team_id': self.team_company.id, 'partner_id': self.customer.id,
+                    'user_id': self.watcher.user_ids[0].id})
+            followers = self.env['mail.followers'].search([
+                ('res_model', '=', 'helpdesk.ticket'), ('res_id', '=', ticket.id)])
+            self.assertEqual(len(followers), len(followers.partner_id), env.user.name)
+            self.assertEqual(followers.partner_id, self.watcher | self.customer, env.user.name)
+
     def test_team_follower_hears_of_stage_changes_customer_does_not(self):
         ticket = self._create(self.team_company)
         with self.mock_mail_gateway():
