@@ -3,7 +3,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.tools import split_every
 
-from .record_rules import filter_read_access_in_sql
+from .record_rules import filter_read_access_in_sql, searched_readable_ids
 
 SLA_STATUSES = [
     ('ongoing', 'Ongoing'),
@@ -131,8 +131,40 @@ class HelpdeskSLAStatus(models.Model):
             status.write({'paused_hours': status.paused_hours + hours, 'paused_since': False})
         self._recompute_deadline()
 
+    @api.model
+    def _search(self, domain, offset=0, limit=None, order=None, access_rights_uid=None):
+        """The SLA column of a list page reads the statuses of the tickets the page's search just returned: those
+        passed the ticket rules an instant before, and a status is visible exactly where its ticket is (the
+        status rules are the ticket rules through ``ticket_id``), so they are not applied again (the visibility
+        subqueries, planned once more for every page). Access rights still apply."""
+        if not self.env.su and self._of_searched_tickets(domain):
+            (self.with_user(access_rights_uid) if access_rights_uid else self).check_access_rights('read')
+            return super(HelpdeskSLAStatus, self.sudo())._search(domain, offset=offset, limit=limit, order=order)
+        return super()._search(domain, offset=offset, limit=limit, order=order, access_rights_uid=access_rights_uid)
+
+    def _of_searched_tickets(self, domain):
+        """``domain`` reads statuses of tickets a list page searched: the one2many's [('ticket_id', 'in', ids)],
+        or the fetch of such statuses, [('id', 'in', ids)], their tickets known."""
+        if len(domain) != 1 or not isinstance(domain[0], (list, tuple)) or len(domain[0]) != 3:
+            return False
+        fname, operator, ids = domain[0]
+        if operator != 'in' or not isinstance(ids, (list, tuple)) or not ids:
+            return False
+        if fname == 'ticket_id':
+            return searched_readable_ids(self.env['helpdesk.ticket']).issuperset(ids)
+        return fname == 'id' and self.browse(ids)._tickets_searched()
+
+    def _tickets_searched(self):
+        """The tickets of these statuses, as the cache holds them, are all of a list page's search."""
+        searched = searched_readable_ids(self.env['helpdesk.ticket'])
+        field, cache = self._fields['ticket_id'], self.env.cache
+        return bool(searched) and all(
+            cache.contains(status, field) and cache.get(status, field) in searched for status in self)
+
     def _filter_access_rules_python(self, operation):
         """Reading statuses (the SLA column of the agent's ticket list): their rules go through the ticket."""
+        if operation == 'read' and self._tickets_searched():
+            return self  # statuses of the tickets a list page searched: see ``_search``
         allowed = filter_read_access_in_sql(self, operation)
         return super()._filter_access_rules_python(operation) if allowed is None else allowed
 

@@ -20,6 +20,15 @@ def searched_readable(records):
         cache.pop(SEARCHED_KEY, None)
 
 
+def searched_readable_ids(model):
+    """The ids of ``model``'s records that a list page of the same user and companies is reading after its search
+    (see ``searched_readable``), else an empty set."""
+    searched = model.env.cr.cache.get(SEARCHED_KEY)
+    if searched and searched[0] == _scope(model):
+        return searched[1]
+    return frozenset()
+
+
 def filter_read_access_in_sql(records, operation):
     """Check the read rules of stored ``records`` in one SQL query, as a search applies them; None otherwise.
 

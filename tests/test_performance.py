@@ -1,4 +1,5 @@
 import re
+from unittest.mock import patch
 
 from odoo import Command
 from odoo.exceptions import AccessError
@@ -6,6 +7,7 @@ from odoo.tests import new_test_user, tagged
 
 from odoo.addons.mail.tests.common import MailCommon
 
+from ..models.record_rules import searched_readable
 from .common import TICKET_MAIL, HelpdeskCommon, HelpdeskHttpCommon
 
 # Query budgets: a change that adds queries to these paths fails here (issue 10). The numbers hold with
@@ -112,8 +114,9 @@ class TestQueryCounts(HelpdeskCommon):
             for n in range(30) for team in (self.team, self.team_company, self.team_public, self.team_private)])
         Ticket = self.env['helpdesk.ticket'].with_user(self.agent)
         spec = list_view_spec(Ticket)
-        Ticket.web_search_read([], spec, limit=80, count_limit=10001)  # warm
         self.env.flush_all()
+        self.env.invalidate_all()
+        Ticket.web_search_read([], spec, limit=80, count_limit=10001)  # warm the registry caches (rules)
         self.env.invalidate_all()
         with self.assertQueryCount(AGENT_PAGE_QUERIES):
             result = Ticket.web_search_read([], spec, limit=80, count_limit=10001)
@@ -149,6 +152,46 @@ class TestPortalQueryCount(HelpdeskHttpCommon):
         self.team_private.member_ids = [Command.link(self.agent.id)]
         self.env.invalidate_all()
         self.assertEqual(statuses.with_user(self.agent).read(['status'])[0]['status'], 'ongoing')
+
+
+    def test_list_page_reads_statuses_without_their_rules_and_only_there(self):
+        """The list page reads its tickets' statuses without applying the status rules again (they are the
+        tickets' own, the page's search applied them); any other read of statuses, by the same user for other
+        tickets or by another user, still applies them."""
+        self.env['helpdesk.sla'].create([
+            {'name': 'Answer fast', 'team_id': team.id, 'time': 4, 'target_type': 'first_response'}
+            for team in (self.team_public, self.team_private)])
+        listed = self._create_ticket(self.team_public)
+        private = self._create_ticket(self.team_private)
+        self.assertTrue(listed.sla_status_ids and private.sla_status_ids)
+        self.env.flush_all()
+        self.env.invalidate_all()
+        Ticket = self.env['helpdesk.ticket'].with_user(self.agent)
+        statements = []
+        execute = type(self.env.cr).execute
+
+        def spy(cr, query, params=None, log_exceptions=True):
+            statements.append(str(query))
+            return execute(cr, query, params, log_exceptions)
+
+        with patch.object(type(self.env.cr), 'execute', spy):
+            result = Ticket.web_search_read([('id', 'in', (listed | private).ids)], list_view_spec(Ticket))
+        self.assertEqual([r['id'] for r in result['records']], listed.ids, "the private team's ticket is not listed")
+        self.assertEqual([status['id'] for status in result['records'][0]['sla_status_ids']],
+                         listed.sla_status_ids.ids)
+        # the one2many's search, then the statuses' names (their policy): neither with the visibility subquery
+        status_queries = [q for q in statements if 'FROM "helpdesk_sla_status"' in q]
+        self.assertEqual(len(status_queries), 2)
+        for query in status_queries:
+            self.assertNotIn('mail_followers', query, "the page's search applied the rules")
+        # elsewhere the rules apply: the private ticket's statuses, by this agent, during such a page
+        Status = self.env['helpdesk.sla.status'].with_user(self.agent)
+        with searched_readable(Ticket.browse(listed.ids)):
+            self.assertFalse(Status.search([('ticket_id', 'in', private.ids)]))
+            self.assertEqual(Status.search([('ticket_id', 'in', listed.ids)]), listed.sla_status_ids)
+            outsider = Status.with_user(self.portal)
+            with self.assertRaises(AccessError):
+                outsider.search([('ticket_id', 'in', listed.ids)])
 
 
 @tagged('post_install', '-at_install')
