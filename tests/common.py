@@ -1,5 +1,6 @@
 import re
 from contextlib import contextmanager
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -33,6 +34,20 @@ Content-Transfer-Encoding: quoted-printable
 <html><body><p>My printer is on fire.</p><script>alert(1)</script></body></html>
 ------=_Part_4200734_24778174.1344608186754--
 """
+
+
+@contextmanager
+def captured_statements(cr):
+    """The SQL statements ``cr`` runs inside the block, as text, in the list it yields."""
+    statements = []
+    execute = type(cr).execute
+
+    def spy(cursor, query, params=None, log_exceptions=True):
+        statements.append(str(query))
+        return execute(cursor, query, params, log_exceptions)
+
+    with patch.object(type(cr), 'execute', spy):
+        yield statements
 
 
 class HelpdeskDataMixin:

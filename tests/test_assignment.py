@@ -9,7 +9,7 @@ from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .. import upgrades
-from .common import TICKET_MAIL, HelpdeskCommon
+from .common import TICKET_MAIL, HelpdeskCommon, captured_statements
 
 NOW = fields.Datetime.from_string('2024-03-04 10:00:00')  # a Monday
 
@@ -448,14 +448,7 @@ class TestAssignment(HelpdeskCommon):
         self.assertEqual([count + 1 for count in present], away)
 
     def test_assignment_locks_the_team(self):
-        statements = []
-        execute = type(self.env.cr).execute
-
-        def spy(cr, query, params=None, log_exceptions=True):
-            statements.append(str(query))
-            return execute(cr, query, params, log_exceptions)
-
-        with patch.object(type(self.env.cr), 'execute', spy):
+        with captured_statements(self.env.cr) as statements:
             self._create_ticket(self.team_company)
             self.assertFalse([q for q in statements if 'FOR NO KEY UPDATE' in q])
             self._create_ticket(self.team)

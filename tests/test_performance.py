@@ -1,5 +1,4 @@
 import re
-from unittest.mock import patch
 
 from odoo import Command
 from odoo.exceptions import AccessError
@@ -8,7 +7,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.addons.mail.tests.common import MailCommon
 
 from ..models.record_rules import searched_readable
-from .common import TICKET_MAIL, HelpdeskCommon, HelpdeskHttpCommon
+from .common import TICKET_MAIL, HelpdeskCommon, HelpdeskHttpCommon, captured_statements
 
 # Query budgets: a change that adds queries to these paths fails here (issue 10). The numbers hold with
 # an empty ORM cache, as a new request has; registry-wide caches (xmlids, rules, views) are warm.
@@ -167,14 +166,7 @@ class TestPortalQueryCount(HelpdeskHttpCommon):
         self.env.flush_all()
         self.env.invalidate_all()
         Ticket = self.env['helpdesk.ticket'].with_user(self.agent)
-        statements = []
-        execute = type(self.env.cr).execute
-
-        def spy(cr, query, params=None, log_exceptions=True):
-            statements.append(str(query))
-            return execute(cr, query, params, log_exceptions)
-
-        with patch.object(type(self.env.cr), 'execute', spy):
+        with captured_statements(self.env.cr) as statements:
             result = Ticket.web_search_read([('id', 'in', (listed | private).ids)], list_view_spec(Ticket))
         self.assertEqual([r['id'] for r in result['records']], listed.ids, "the private team's ticket is not listed")
         self.assertEqual([status['id'] for status in result['records'][0]['sla_status_ids']],
