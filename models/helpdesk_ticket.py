@@ -698,7 +698,7 @@ class HelpdeskTicket(models.Model):
     def web_search_read(self, domain, specification, offset=0, limit=None, order=None, count_limit=None):
         """As Odoo's, except that reading the page's tickets does not check the rules that found them again (nor
         the rules of their SLA statuses, which are the tickets' own: the x2many fields are read afterwards)."""
-        columns = [fname for fname in specification if self._fields[fname].column_type]
+        columns = [fname for fname in specification if fname not in self._fields or self._fields[fname].column_type]
         records = self.search_fetch(domain, columns, offset=offset, limit=limit, order=order)
         with searched_readable(records):
             values_records = records.web_read(specification)

@@ -38,8 +38,7 @@ def filter_read_access_in_sql(records, operation):
     """
     if operation != 'read' or not records._ids or not all(isinstance(id_, int) for id_ in records._ids):
         return None
-    searched = records.env.cr.cache.get(SEARCHED_KEY)
-    if searched and searched[0] == _scope(records) and searched[1].issuperset(records._ids):
+    if searched_readable_ids(records).issuperset(records._ids):
         return records
     records.env.flush_all()
     return records._filter_access_rules(operation)

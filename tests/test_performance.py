@@ -186,6 +186,35 @@ class TestPortalQueryCount(HelpdeskHttpCommon):
                 outsider.search([('ticket_id', 'in', listed.ids)])
 
 
+    def test_list_page_statuses_from_the_denied_side(self):
+        """Whoever lists tickets (visitor, customers, an employee without helpdesk rights, an agent outside the
+        private team, an agent just taken off it) gets the statuses of the tickets they may read only, and,
+        during their own page, cannot reach the private ticket's statuses."""
+        self.env['helpdesk.sla'].create({
+            'name': 'Answer fast', 'team_id': self.team_private.id, 'time': 4, 'target_type': 'first_response'})
+        private = self._create_ticket(self.team_private)
+        self.assertTrue(private.sla_status_ids)
+        self.team_private.member_ids = [Command.link(self.agent_2.id)]
+        self.team_private.member_ids = [Command.unlink(self.agent_2.id)]
+        public = self.env.ref('base.public_user')
+        self.env.flush_all()
+        for user in (public, self.portal, self.portal_2, self.internal, self.agent, self.agent_2):
+            self.env.invalidate_all()
+            Ticket = self.env['helpdesk.ticket'].with_user(user)
+            Status = self.env['helpdesk.sla.status'].with_user(user)
+            try:
+                result = Ticket.web_search_read([('id', '=', private.id)], list_view_spec(Ticket))
+            except AccessError:
+                continue  # no right to read tickets at all
+            self.assertFalse(result['records'], user.login)
+            with searched_readable(Ticket.search([])):
+                try:
+                    found = Status.search([('ticket_id', 'in', private.ids)])
+                except AccessError:
+                    found = Status.browse()
+            self.assertFalse(found, user.login)
+
+
 @tagged('post_install', '-at_install')
 class TestGatewayQueryCount(HelpdeskCommon, MailCommon):
 
