@@ -1,6 +1,6 @@
 {
     'name': 'Helpdesk Community',
-    'version': '17.0.2.3.0',
+    'version': '17.0.2.4.0',
     'category': 'Services/Helpdesk',
     'summary': 'Support tickets from email, portal and web forms: teams, SLAs, assignment, ratings',
     'author': 'Helpdesk Community contributors',

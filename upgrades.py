@@ -7,7 +7,8 @@ The lead's migration scripts call them (not loaded by Odoo on their own):
   (until now the last assignment), so that the ORM does not compute it as "now" for every assigned ticket;
 - ``post_split_assign_dates(env)`` and ``post_move_rating_templates(env)`` in a post-migration;
 - ``renumber_duplicate_ticket_refs(cr)`` in a pre-migration, before references become unique per company;
-- ``pre_create_stage_messages_flag(cr)`` in a pre-migration: creates ``stage_messages_to_send`` empty.
+- ``pre_create_stage_messages_flag(cr)`` in a pre-migration: creates ``stage_messages_to_send`` empty;
+- ``drop_priority_index(cr)`` in a post-migration (17.0.2.4): the priority's own index, which Odoo keeps.
 """
 import logging
 
@@ -85,3 +86,9 @@ def renumber_duplicate_ticket_refs(cr):
     if renamed:
         _logger.info("helpdesk_ce: %s duplicate ticket references renumbered", renamed)
     return renamed
+
+
+def drop_priority_index(cr):
+    """The priority's own index is no longer declared (``helpdesk_ticket_priority_id_index`` serves its searches
+    and the lists' order); Odoo keeps an index a field stops declaring, and every insertion updates it."""
+    sql.drop_index(cr, 'helpdesk_ticket__priority_index', 'helpdesk_ticket')

@@ -91,7 +91,8 @@ class HelpdeskTicket(models.Model):
         'Customer Email', compute='_compute_partner_info', precompute=True, store=True, readonly=False)
     partner_phone = fields.Char(
         'Customer Phone', compute='_compute_partner_info', precompute=True, store=True, readonly=False)
-    priority = fields.Selection(TICKET_PRIORITIES, default='0', required=True, index=True, tracking=True)
+    # searched off helpdesk_ticket_priority_id_index (priority, then id: the lists' order)
+    priority = fields.Selection(TICKET_PRIORITIES, default='0', required=True, tracking=True)
     tag_ids = fields.Many2many('helpdesk.tag', string='Tags')
     category_id = fields.Many2one('helpdesk.ticket.category', index=True)
     color = fields.Integer('Color Index')
@@ -341,6 +342,10 @@ class HelpdeskTicket(models.Model):
             tools.create_index(self.env.cr, 'helpdesk_ticket_%s_index' % fname, self._table, [fname])
         # lists are read in _order: the first page is read off this index, not sorted out of every ticket
         tools.create_index(self.env.cr, 'helpdesk_ticket_priority_id_index', self._table, ['priority DESC', 'id DESC'])
+        # the lists count a team's tickets, or all of them, with the visibility rule, which reads their team and
+        # id: counted off this index (index-only) rather than off the table's wide rows
+        tools.create_index(self.env.cr, 'helpdesk_ticket_team_count_index', self._table,
+                           ['team_id', 'company_id', 'id'], where='active')
         return res
 
     @api.model_create_multi
@@ -349,6 +354,10 @@ class HelpdeskTicket(models.Model):
         for vals, ref in zip(without_ref, self._next_ticket_refs(len(without_ref))):
             vals['ticket_ref'] = ref
         self.env['helpdesk.ticket.category']._route_ticket_vals(vals_list)
+        # what the new tickets copy of their customers (and assignment compares), not their whole rows
+        self.env['res.partner'].sudo().browse(
+            {vals['partner_id'] for vals in vals_list if isinstance(vals.get('partner_id'), int)}
+        ).fetch(['name', 'email', 'phone', 'mobile'])
         deferred = self._auto_assign_values(vals_list)
         for vals in vals_list:
             # with the insert, not by one write per ticket when a mail first links to it
@@ -356,6 +365,7 @@ class HelpdeskTicket(models.Model):
         # the assignee is notified and the acknowledgement sent by jobs: nothing is rendered in the request;
         # mail subscribes record by record: a batch's customers follow afterwards, one insertion per customer
         batch = len(vals_list) > 1
+        self.env.user.fetch(['active', 'partner_id', 'company_id'])  # the creator: follower, author, company
         ticket_ctx = self._defer_assignee_notification(vals_list).with_context(
             mail_notify_force_send=False, helpdesk_customer_follows_later=batch, helpdesk_creating=True,
             # mail subscribes the creator, when active, before anyone else (mail.thread.create)

@@ -2,7 +2,6 @@ from markupsafe import Markup
 
 from odoo import _, api, models
 from odoo.exceptions import AccessError
-from odoo.tools import SQL
 
 # The arguments of a customer's post: those the portal chatter itself gives message_post
 # (portal/controllers/mail.py, _message_post_helper), values checked below.
@@ -107,18 +106,18 @@ class HelpdeskTicket(models.Model):
             return
         subtype = self._creation_subtype()
         author = self.env.user.partner_id
-        self.env['mail.followers'].flush_model(['res_model', 'res_id', 'subtype_ids'])
-        self.env.cr.execute(SQL(
-            "SELECT DISTINCT fol.res_id FROM mail_followers fol"
-            "  JOIN mail_followers_mail_message_subtype_rel rel ON rel.mail_followers_id = fol.id"
-            " WHERE fol.res_model = %s AND fol.res_id IN %s AND rel.mail_message_subtype_id = %s",
-            self._name, tuple(self.ids), subtype.id))
-        notified = self.browse(res_id for res_id, in self.env.cr.fetchall())
+        # mail just subscribed them: the followers are in the cache, with their subtypes
+        notified = self.sudo().message_follower_ids.filtered(lambda follower: subtype in follower.subtype_ids)
+        notified = self.browse(notified.mapped('res_id'))
         for ticket in notified:
             ticket.sudo().message_post(subtype_id=subtype.id, author_id=author.id)
         logged = (self - notified).sudo()
         if not logged:
             return
+        # the message needs the author's address and the companies' alias domain, not their whole rows (mail's
+        # tracking reads the author's language before the commit when the context has none)
+        author.fetch(['name', 'email', 'lang'])
+        (logged.company_id | self.env.company).fetch(['alias_domain_id'])
         author_id, email_from = logged._message_compute_author(author.id, raise_on_email=False)
         alias_domains = logged._mail_get_alias_domains(default_company=self.env.company)
         companies = logged._mail_get_companies(default=self.env.company)

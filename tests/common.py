@@ -43,7 +43,7 @@ def captured_statements(cr):
     execute = type(cr).execute
 
     def spy(cursor, query, params=None, log_exceptions=True):
-        statements.append(str(query))
+        statements.append(str(getattr(query, 'code', query)))
         return execute(cursor, query, params, log_exceptions)
 
     with patch.object(type(cr), 'execute', spy):

@@ -69,6 +69,10 @@ def after(env):
             ('id', '<=', int(env['ir.config_parameter'].get_param(LAST_TICKET_PARAM)))]),
         'list order indexed': bool(env.cr.execute(
             "SELECT 1 FROM pg_indexes WHERE indexname = 'helpdesk_ticket_priority_id_index'") or env.cr.fetchone()),
+        'team counts indexed, priority once': env.cr.execute(
+            "SELECT array_agg(indexname ORDER BY indexname) FROM pg_indexes WHERE indexname IN "
+            "('helpdesk_ticket_team_count_index', 'helpdesk_ticket__priority_index')")
+        or env.cr.fetchone()[0] == ['helpdesk_ticket_team_count_index'],
         'assignment counts indexed': env.cr.execute(
             "SELECT COUNT(*) FROM pg_indexes WHERE indexname IN "
             "('helpdesk_ticket_assignment_last_index', 'helpdesk_ticket_assignment_open_index')")
