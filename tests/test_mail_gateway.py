@@ -259,6 +259,22 @@ class TestMailGateway(HelpdeskCommon, MailCommon):
                 target_model='helpdesk.ticket')
         self.assertEqual(self.env['helpdesk.ticket'].search_count([('team_id', '=', self.team_mail.id)]), 3)
 
+    @mute_logger('odoo.addons.mail.models.mail_thread')
+    def test_loop_detection_counts_the_sender_only(self):
+        """Mail's loop detection counts the sender's own recent tickets (by their customer's address), not every
+        ticket whose address contains the sender's: jbob's tickets do not silence bob."""
+        self.env['ir.config_parameter'].set_param('mail.gateway.loop.threshold', 2)
+        for index in range(3):
+            self.format_and_process(
+                TICKET_MAIL, 'J Bob <jbob@robot.example.com>', self.alias_email, subject='Help %s' % index,
+                target_model='helpdesk.ticket')
+        self.format_and_process(
+            TICKET_MAIL, 'Bob <bob@robot.example.com>', self.alias_email, subject='My own problem',
+            target_model='helpdesk.ticket')
+        tickets = self.env['helpdesk.ticket'].search([('team_id', '=', self.team_mail.id)])
+        self.assertEqual(sorted(tickets.mapped('partner_email')),
+                         ['bob@robot.example.com', 'jbob@robot.example.com', 'jbob@robot.example.com'])
+
     def test_auto_reply_on_ticket_sends_nothing_back(self):
         """An out-of-office answer to our mail lands on the ticket without mailing its author again."""
         ticket = self._ticket_by_mail()
