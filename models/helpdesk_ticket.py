@@ -355,9 +355,8 @@ class HelpdeskTicket(models.Model):
             vals['ticket_ref'] = ref
         self.env['helpdesk.ticket.category']._route_ticket_vals(vals_list)
         # what the new tickets copy of their customers (and assignment compares), not their whole rows
-        self.env['res.partner'].sudo().browse(
-            {vals['partner_id'] for vals in vals_list if isinstance(vals.get('partner_id'), int)}
-        ).fetch(['name', 'email', 'phone', 'mobile'])
+        customer_ids = {vals['partner_id'] for vals in vals_list if type(vals.get('partner_id')) is int}  # not False
+        self.env['res.partner'].sudo().browse(customer_ids).fetch(['name', 'email', 'phone', 'mobile'])
         deferred = self._auto_assign_values(vals_list)
         for vals in vals_list:
             # with the insert, not by one write per ticket when a mail first links to it

@@ -97,6 +97,12 @@ class TestQueryCounts(HelpdeskCommon):
         self.assertEqual(ticket.partner_email, 'query@example.com')
         message = ticket.message_ids.filtered(lambda m: m.subtype_id == self.env.ref('helpdesk_ce.mt_ticket_new'))
         self.assertEqual(message.email_from, self.env.user.partner_id.email_formatted)
+        # no customer (as an empty form sends it), or a customer still to be made in the same values
+        without, with_new = self.env['helpdesk.ticket'].create([
+            {'name': 'No customer', 'team_id': self.team.id, 'partner_id': False, 'partner_email': 'x@example.com'},
+            {'name': 'New customer', 'team_id': self.team.id,
+             'partner_id': self.env['res.partner'].create({'name': 'Fresh', 'phone': '+32 2 555 00 00'}).id}])
+        self.assertEqual((without.partner_email, with_new.partner_phone), ('x@example.com', '+32 2 555 00 00'))
 
     def test_batch_create_does_not_grow_per_ticket(self):
         """A batch assigns and subscribes at once; its acknowledgements are left to the job."""
