@@ -354,9 +354,11 @@ class HelpdeskTicket(models.Model):
         for vals, ref in zip(without_ref, self._next_ticket_refs(len(without_ref))):
             vals['ticket_ref'] = ref
         self.env['helpdesk.ticket.category']._route_ticket_vals(vals_list)
-        # what the new tickets copy of their customers (and assignment compares), not their whole rows
+        # what a creation reads of the customers (copied, compared by assignment) and of the creator (follower,
+        # author, company), not their whole rows; nothing when the request has them already
         customer_ids = {vals['partner_id'] for vals in vals_list if type(vals.get('partner_id')) is int}  # not False
         self.env['res.partner'].sudo().browse(customer_ids).fetch(['name', 'email', 'phone', 'mobile'])
+        self.env.user.fetch(['active', 'partner_id', 'company_id'])
         deferred = self._auto_assign_values(vals_list)
         for vals in vals_list:
             # with the insert, not by one write per ticket when a mail first links to it
@@ -364,7 +366,6 @@ class HelpdeskTicket(models.Model):
         # the assignee is notified and the acknowledgement sent by jobs: nothing is rendered in the request;
         # mail subscribes record by record: a batch's customers follow afterwards, one insertion per customer
         batch = len(vals_list) > 1
-        self.env.user.fetch(['active', 'partner_id', 'company_id'])  # the creator: follower, author, company
         ticket_ctx = self._defer_assignee_notification(vals_list).with_context(
             mail_notify_force_send=False, helpdesk_customer_follows_later=batch, helpdesk_creating=True,
             # mail subscribes the creator, when active, before anyone else (mail.thread.create)
